@@ -1,0 +1,46 @@
+package kernels
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C in row-major order, as
+// CBLAS's cblas_sgemm does with CblasRowMajor, where op(X) is X or its
+// transpose. op(A) is m×k, op(B) is k×n and C is m×n.
+//
+// A holds op(A) with leading dimension lda: element (i, p) of op(A) is
+// a[i*lda+p], or a[p*lda+i] when transA is set; likewise B and ldb. C's
+// element (i, j) is c[i*ldc+j]. When beta is 0, C is not read, so it may
+// hold NaN or garbage. When k is 0, C is scaled by beta.
+//
+// Sgemm panics if a dimension is negative, a leading dimension is smaller
+// than its row length, or a slice is too short for the shape.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// ReLU stores max(src[i], 0) in dst[i] for i < len(src), with Go's max
+// semantics: NaN stays NaN and -0 becomes +0. dst may be src itself; other
+// overlap gives undefined results. It panics if len(dst) < len(src).
+func ReLU(dst, src []float32) {
+	if len(dst) < len(src) {
+		panic("kernels: ReLU destination shorter than source")
+	}
+	impl.relu(dst[:len(src)], src)
+}
+
+// MaxRows stores max(x[i], y[i]) in dst[i] for i < len(dst), with Go's max
+// semantics. dst may be x or y; other overlap gives undefined results.
+// It panics if x or y is shorter than dst.
+func MaxRows(dst, x, y []float32) {
+	if len(x) < len(dst) || len(y) < len(dst) {
+		panic("kernels: MaxRows input shorter than destination")
+	}
+	impl.maxRows(dst, x[:len(dst)], y[:len(dst)])
+}
+
+// MaxPairs stores max(src[2i], src[2i+1]) in dst[i] for i < len(dst), with
+// Go's max semantics: the horizontal step of 2-wide, stride-2 max pooling.
+// dst must not overlap src. It panics if len(src) < 2*len(dst).
+func MaxPairs(dst, src []float32) {
+	if len(src)/2 < len(dst) {
+		panic("kernels: MaxPairs source shorter than twice the destination")
+	}
+	impl.maxPairs(dst, src[:2*len(dst)])
+}

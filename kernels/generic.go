@@ -1,0 +1,19 @@
+package kernels
+
+func reluGeneric(dst, src []float32) {
+	for i, v := range src {
+		dst[i] = max(v, 0)
+	}
+}
+
+func maxRowsGeneric(dst, x, y []float32) {
+	for i := range dst {
+		dst[i] = max(x[i], y[i])
+	}
+}
+
+func maxPairsGeneric(dst, src []float32) {
+	for i := range dst {
+		dst[i] = max(src[2*i], src[2*i+1])
+	}
+}

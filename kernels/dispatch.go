@@ -1,21 +1,81 @@
 package kernels
 
-// kernelSet is one implementation of every kernel.
+import (
+	"fmt"
+	"os"
+)
+
+// kernelSet is one implementation of every kernel. The GEMM micro-kernel's
+// tile is gemmMR×gemmNR in every implementation, so one packing layout
+// serves them all.
 type kernelSet struct {
-	name     string
-	relu     func(dst, src []float32)
-	maxRows  func(dst, x, y []float32)
-	maxPairs func(dst, src []float32)
+	name      string
+	sgemmTile func(kc int, a, b, c []float32, ldc int, accumulate bool)
+	relu      func(dst, src []float32)
+	maxRows   func(dst, x, y []float32)
+	maxPairs  func(dst, src []float32)
 }
 
-var generic = kernelSet{
-	name:     "generic",
-	relu:     reluGeneric,
-	maxRows:  maxRowsGeneric,
-	maxPairs: maxPairsGeneric,
+var genericKernels = kernelSet{
+	name:      "generic",
+	sgemmTile: sgemmKernelGeneric,
+	relu:      reluGeneric,
+	maxRows:   maxRowsGeneric,
+	maxPairs:  maxPairsGeneric,
 }
 
-var impl = generic
+// implEnv names the environment variable that selects an implementation.
+const implEnv = "SIMDNN_IMPL"
 
-// Implementation returns the name of the kernels in use: "avx2" or "generic".
+// impl is the implementation in use. It is set once, in init, and changed
+// afterwards only by tests of this package.
+var impl kernelSet
+
+// selectionError records why the implementation that SIMDNN_IMPL requested
+// could not be used; it is nil when the request was met or absent.
+var selectionError error
+
+func init() {
+	impl, selectionError = selectKernels(os.Getenv(implEnv), supportedKernels())
+}
+
+// selectKernels returns the kernel set named by request, or the first of
+// supported (the best) when request is empty. supported always ends with
+// the generic kernels. A request that names no supported set returns the
+// best set and an error that says so.
+func selectKernels(request string, supported []kernelSet) (kernelSet, error) {
+	if request == "" {
+		return supported[0], nil
+	}
+	for _, ks := range supported {
+		if ks.name == request {
+			return ks, nil
+		}
+	}
+	names := make([]string, len(supported))
+	for i, ks := range supported {
+		names[i] = ks.name
+	}
+	return supported[0], fmt.Errorf("kernels: %s=%q is not supported on this CPU or build (supported: %v); using %q", implEnv, request, names, supported[0].name)
+}
+
+// Implementation returns the name of the kernels in use: "avx2" or
+// "generic".
 func Implementation() string { return impl.name }
+
+// SelectionError returns the reason the implementation requested with the
+// environment variable SIMDNN_IMPL is not in use, or nil if it is or none
+// was requested. Programs that must not fall back silently to another
+// implementation check it at start-up.
+func SelectionError() error { return selectionError }
+
+// Implementations returns the names of the implementations that this build
+// can run on this CPU, best first; the last is always "generic".
+func Implementations() []string {
+	sets := supportedKernels()
+	names := make([]string, len(sets))
+	for i, ks := range sets {
+		names[i] = ks.name
+	}
+	return names
+}

@@ -6,11 +6,12 @@
 // once, when the package is initialised, from the features that
 // github.com/klauspost/cpuid/v2 reports. Implementation returns its name.
 //
-// The build tag purego compiles only the portable implementation. Setting the
-// environment variable SIMDNN_IMPL to "generic" before the process starts
-// selects the portable implementation at run time; setting it to a name the
-// CPU cannot run makes initialisation panic, so a test run that demands an
-// implementation cannot fall back to another one silently.
+// The build tag purego compiles only the portable implementation. The
+// environment variable SIMDNN_IMPL, read once at start-up, requests an
+// implementation by name ("avx2" or "generic"). If the CPU or the build
+// cannot run the requested one, the best available is used instead and
+// SelectionError reports why, so that a test run that demands an
+// implementation can fail rather than fall back silently.
 //
 // Numeric contract: ReLU(x) and the maximum of max pooling follow Go's
 // built-in max, on every implementation and for every element position.

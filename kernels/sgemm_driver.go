@@ -1,25 +1,127 @@
 package kernels
 
+import "fmt"
+
+// GEMM blocking, in the BLIS scheme: C is computed in gemmMR×gemmNR tiles
+// by the micro-kernel from packed panels. A kc×nc block of B (up to 3 MiB)
+// is packed once and stays in the shared L3 cache; an mc×kc block of A
+// (up to 144 KiB) stays in the 512 KiB L2; one kc×16 panel of B (16 KiB)
+// stays in the 32 KiB L1 while the kernel walks down the A block.
+const (
+	gemmMR = 6
+	gemmNR = 16
+	gemmKC = 256
+	gemmMC = 144
+	gemmNC = 3072
+)
+
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			for p := 0; p < k; p++ {
-				av := a[i*lda+p]
-				if transA {
-					av = a[p*lda+i]
-				}
-				bv := b[p*ldb+j]
-				if transB {
-					bv = b[j*ldb+p]
-				}
-				s += av * bv
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * s
-			} else {
-				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+	checkSgemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	if beta != 0 && beta != 1 {
+		scaleMatrix(m, n, beta, c, ldc)
+	}
+
+	ws := getGemmWorkspace()
+	defer putGemmWorkspace(ws)
+	tile := impl.sgemmTile
+
+	for jc := 0; jc < n; jc += gemmNC {
+		nc := min(gemmNC, n-jc)
+		for pc := 0; pc < k; pc += gemmKC {
+			kc := min(gemmKC, k-pc)
+			// The first block along k overwrites C when beta is 0, so C is
+			// never read then, as BLAS requires.
+			accumulate := beta != 0 || pc > 0
+			packB(ws.b, b, ldb, transB, pc, kc, jc, nc)
+
+			for ic := 0; ic < m; ic += gemmMC {
+				mc := min(gemmMC, m-ic)
+				packA(ws.a, a, lda, transA, ic, mc, pc, kc, alpha)
+				macroKernel(tile, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate)
 			}
 		}
+	}
+}
+
+// macroKernel multiplies the packed mc×kc block of A by the packed kc×nc
+// block of B into C, whose top-left element is c[0]. Full tiles go straight
+// to C; edge tiles go through ws.edge so that the micro-kernel never writes
+// outside C.
+func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool) {
+	for jr := 0; jr < nc; jr += gemmNR {
+		nr := min(gemmNR, nc-jr)
+		bPanel := ws.b[jr*kc : (jr+gemmNR)*kc]
+		for ir := 0; ir < mc; ir += gemmMR {
+			mr := min(gemmMR, mc-ir)
+			aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
+			if mr == gemmMR && nr == gemmNR {
+				tile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
+				continue
+			}
+
+			edge := ws.edge[:]
+			tile(kc, aPanel, bPanel, edge, gemmNR, false)
+			for i := 0; i < mr; i++ {
+				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nr]
+				ei := edge[i*gemmNR : i*gemmNR+nr]
+				if accumulate {
+					for j, v := range ei {
+						ci[j] += v
+					}
+				} else {
+					copy(ci, ei)
+				}
+			}
+		}
+	}
+}
+
+// scaleMatrix multiplies the m×n matrix C by beta; beta 0 stores zeros
+// without reading C, so NaN in C does not survive.
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+func checkSgemmArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm with negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	checkMatrix("A", transA, m, k, a, lda)
+	checkMatrix("B", transB, k, n, b, ldb)
+	checkMatrix("C", false, m, n, c, ldc)
+}
+
+// checkMatrix panics unless x can hold a rows×cols matrix (cols×rows when
+// trans is set) with leading dimension ld.
+func checkMatrix(name string, trans bool, rows, cols int, x []float32, ld int) {
+	if trans {
+		rows, cols = cols, rows
+	}
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: Sgemm ld%s=%d smaller than row length %d", name, ld, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if (rows-1) > (len(x)-cols)/ld || len(x) < cols {
+		panic(fmt.Sprintf("kernels: Sgemm %s has %d elements, needs %d for %dx%d with leading dimension %d", name, len(x), (rows-1)*ld+cols, rows, cols, ld))
 	}
 }

@@ -1,11 +1,5 @@
 package kernels
 
-func reluGeneric(dst, src []float32) {
-	for i, v := range src {
-		dst[i] = max(v, 0)
-	}
-}
-
 func maxRowsGeneric(dst, x, y []float32) {
 	for i := range dst {
 		dst[i] = max(x[i], y[i])

@@ -1,0 +1,132 @@
+// Command sgemm generates the AVX2+FMA single-precision GEMM micro-kernel.
+//
+// The kernel multiplies a packed 6×kc panel of A by a packed kc×16 panel of
+// B and writes (or adds) the 6×16 product into C. The packing, cache
+// blocking and edge tiles live in Go (kernels/sgemm_driver.go); the kernel
+// itself has no tails because the packed panels are zero-padded to full
+// tiles.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Tile shape: mr rows of A by nr columns of B. nr is two YMM registers of
+// 8 float32s, and mr = 6 makes 12 accumulators, which keeps more than the
+// FMA latency (5 cycles on Zen) times its throughput (1 per cycle) of
+// independent FMAs in flight and leaves 4 YMM registers for operands.
+const (
+	mr = 6
+	nr = 16
+)
+
+// unroll is the number of k steps per iteration of the main loop.
+const unroll = 4
+
+func main() {
+	ConstraintExpr("!purego")
+
+	name := fmt.Sprintf("sgemmKernel%dx%dFMA", mr, nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool)")
+	Doc(
+		name+" computes the 6×16 tile P = A·B, where A is a packed 6×kc panel",
+		"(a[p*6+i] is row i, step p) and B is a packed kc×16 panel (b[p*16+j]).",
+		"With accumulate false it stores c[i*ldc+j] = P[i][j]; with accumulate true",
+		"it adds P to C. It reads a[:6*kc], b[:16*kc] and the 6 rows of 16 floats",
+		"at c[i*ldc:], nothing else; the caller checks those bounds.",
+		"Requires AVX, AVX2 and FMA3.",
+	)
+
+	// Register map:
+	//   Y0–Y11  accumulators; row i uses Y(2i) for columns 0–7 and Y(2i+1)
+	//           for columns 8–15
+	//   Y12,Y13 the current row of B (16 floats)
+	//   Y14,Y15 broadcasts of A, alternated so that consecutive broadcasts
+	//           do not wait on each other
+	acc := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11}
+	b0, b1 := Y12, Y13
+	bcast := []VecPhysical{Y14, Y15}
+
+	kc := Load(Param("kc"), GP64())
+	aPtr := Load(Param("a").Base(), GP64())
+	bPtr := Load(Param("b").Base(), GP64())
+	cPtr := Load(Param("c").Base(), GP64())
+	ldc := Load(Param("ldc"), GP64())
+
+	Comment("Zero the accumulators.")
+	for _, y := range acc {
+		VXORPS(y, y, y)
+	}
+
+	// step emits one k step at offset p (in steps) from the panel pointers.
+	step := func(p int) {
+		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b0)
+		VMOVUPS(Mem{Base: bPtr, Disp: 4*nr*p + 32}, b1)
+		for i := 0; i < mr; i++ {
+			t := bcast[i%2]
+			VBROADCASTSS(Mem{Base: aPtr, Disp: 4 * (mr*p + i)}, t)
+			VFMADD231PS(b0, t, acc[2*i])
+			VFMADD231PS(b1, t, acc[2*i+1])
+		}
+	}
+
+	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
+	Label("unrolled")
+	CMPQ(kc, Imm(unroll))
+	JL(LabelRef("single"))
+	for p := 0; p < unroll; p++ {
+		step(p)
+	}
+	ADDQ(U32(4*mr*unroll), aPtr)
+	ADDQ(U32(4*nr*unroll), bPtr)
+	SUBQ(Imm(unroll), kc)
+	JMP(LabelRef("unrolled"))
+
+	Comment("Remaining k steps, one at a time.")
+	Label("single")
+	TESTQ(kc, kc)
+	JZ(LabelRef("store"))
+	step(0)
+	ADDQ(Imm(4*mr), aPtr)
+	ADDQ(Imm(4*nr), bPtr)
+	DECQ(kc)
+	JMP(LabelRef("single"))
+
+	Label("store")
+	Comment("ldc from elements to bytes.")
+	SHLQ(Imm(2), ldc)
+	accumulate := Load(Param("accumulate"), GP8())
+	TESTB(accumulate, accumulate)
+	JNZ(LabelRef("add"))
+
+	Comment("C = P.")
+	for i := 0; i < mr; i++ {
+		VMOVUPS(acc[2*i], Mem{Base: cPtr})
+		VMOVUPS(acc[2*i+1], Mem{Base: cPtr, Disp: 32})
+		if i < mr-1 {
+			ADDQ(ldc, cPtr)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Label("add")
+	Comment("C += P.")
+	for i := 0; i < mr; i++ {
+		VADDPS(Mem{Base: cPtr}, acc[2*i], acc[2*i])
+		VADDPS(Mem{Base: cPtr, Disp: 32}, acc[2*i+1], acc[2*i+1])
+		VMOVUPS(acc[2*i], Mem{Base: cPtr})
+		VMOVUPS(acc[2*i+1], Mem{Base: cPtr, Disp: 32})
+		if i < mr-1 {
+			ADDQ(ldc, cPtr)
+		}
+	}
+	VZEROUPPER()
+	RET()
+
+	Generate()
+}

@@ -1,0 +1,12 @@
+// Package simdnn runs convolutional neural networks fast on CPUs with
+// hand-written SIMD kernels. Most programs use package nn and its ONNX
+// importer, nn/onnx; package kernels holds the compute kernels.
+//
+// The go:generate lines below rewrite every generated file. The assembly
+// generators live in the separate module asm/ so that avo never becomes a
+// dependency of programs that import simdnn.
+package simdnn
+
+//go:generate sh -c "cd asm && go run ./sgemm -pkg kernels -out ../kernels/sgemm_amd64.s -stubs ../kernels/sgemm_amd64.go"
+//go:generate sh -c "cd asm && go run ./relu -pkg kernels -out ../kernels/relu_amd64.s -stubs ../kernels/relu_amd64.go"
+//go:generate sh -c "cd asm && go run ./pool -pkg kernels -out ../kernels/pool_amd64.s -stubs ../kernels/pool_amd64.go"

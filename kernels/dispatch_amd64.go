@@ -1,0 +1,36 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+var avx2Kernels = kernelSet{
+	name:      "avx2",
+	sgemmTile: sgemmTileFMA,
+	relu:      reluAVX2,
+	maxRows:   maxRowsAVX2,
+	maxPairs:  maxPairsAVX2,
+}
+
+// hasAVX2 reports whether the AVX2 kernels can run. cpuid reports AVX only
+// when the operating system saves the YMM registers on context switches
+// (OSXSAVE and XCR0), so checking AVX covers OS support too.
+func hasAVX2(cpu cpuid.CPUInfo) bool {
+	return cpu.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3)
+}
+
+func supportedKernels() []kernelSet {
+	if hasAVX2(cpuid.CPU) {
+		return []kernelSet{avx2Kernels, genericKernels}
+	}
+	return []kernelSet{genericKernels}
+}
+
+// sgemmTileFMA checks the bounds that the assembly relies on, so that a
+// driver bug panics in Go instead of touching memory outside the slices.
+func sgemmTileFMA(kc int, a, b, c []float32, ldc int, accumulate bool) {
+	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
+	}
+	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate)
+}

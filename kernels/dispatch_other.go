@@ -1,0 +1,7 @@
+//go:build purego || !amd64
+
+package kernels
+
+func supportedKernels() []kernelSet {
+	return []kernelSet{genericKernels}
+}

@@ -1,0 +1,172 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// vectorLengths covers every tail from 0 to three AVX2 vectors plus one,
+// the unrolled blocks, and a length that is no multiple of anything.
+func vectorLengths() []int {
+	var ns []int
+	for n := 0; n <= 3*8+1; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 31, 32, 33, 63, 64, 65, 1000, 4099)
+}
+
+// withSentinel returns a slice of n elements followed in its backing array
+// by guard elements holding a sentinel value, and a function that reports
+// whether the guard is intact.
+func withSentinel(n int) ([]float32, func() bool) {
+	const guard = 16
+	const sentinel = float32(-12345.5)
+	buf := make([]float32, n+guard)
+	for i := n; i < len(buf); i++ {
+		buf[i] = sentinel
+	}
+	intact := func() bool {
+		for _, v := range buf[n:] {
+			if v != sentinel {
+				return false
+			}
+		}
+		return true
+	}
+	return buf[:n], intact
+}
+
+func TestReLUMatchesGoMax(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, n := range vectorLengths() {
+			for _, special := range []int{0, 3, 1} {
+				src := randomFloats(rng, n, special)
+				dst, intact := withSentinel(n)
+				ReLU(dst, src)
+				for i, v := range src {
+					if want := max(v, 0); !sameFloat(dst[i], want) {
+						t.Fatalf("n=%d: ReLU(%v) at index %d = %v, want %v", n, v, i, dst[i], want)
+					}
+				}
+				if !intact() {
+					t.Fatalf("n=%d: ReLU wrote past the end of dst", n)
+				}
+
+				inPlace := append([]float32(nil), src...)
+				ReLU(inPlace, inPlace)
+				for i := range inPlace {
+					if !sameFloat(inPlace[i], dst[i]) {
+						t.Fatalf("n=%d: in-place ReLU at index %d = %v, out-of-place %v", n, i, inPlace[i], dst[i])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestMaxSpecialValuesEveryPosition puts every pair of special values at
+// every position of a row, so that both the vector body and the scalar
+// tail see each pair.
+func TestMaxSpecialValuesEveryPosition(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		const n = 2*8 + 8 + 7
+		for _, x := range specialValues {
+			for _, y := range specialValues {
+				for pos := 0; pos < n; pos++ {
+					a := make([]float32, n)
+					b := make([]float32, n)
+					a[pos], b[pos] = x, y
+					dst := make([]float32, n)
+					MaxRows(dst, a, b)
+					if want := max(x, y); !sameFloat(dst[pos], want) {
+						t.Fatalf("MaxRows: max(%v, %v) at index %d = %v, want %v", x, y, pos, dst[pos], want)
+					}
+
+					pairs := make([]float32, 2*n)
+					pairs[2*pos], pairs[2*pos+1] = x, y
+					MaxPairs(dst, pairs)
+					if want := max(x, y); !sameFloat(dst[pos], want) {
+						t.Fatalf("MaxPairs: max(%v, %v) at output %d = %v, want %v", x, y, pos, dst[pos], want)
+					}
+
+					ReLU(dst, a)
+					if want := max(x, 0); !sameFloat(dst[pos], want) {
+						t.Fatalf("ReLU(%v) at index %d = %v, want %v", x, pos, dst[pos], want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestMaxRowsMatchesGoMax(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, n := range vectorLengths() {
+			x := randomFloats(rng, n, 4)
+			y := randomFloats(rng, n, 4)
+			dst, intact := withSentinel(n)
+			MaxRows(dst, x, y)
+			for i := range dst {
+				if want := max(x[i], y[i]); !sameFloat(dst[i], want) {
+					t.Fatalf("n=%d: max(%v, %v) at index %d = %v, want %v", n, x[i], y[i], i, dst[i], want)
+				}
+			}
+			if !intact() {
+				t.Fatalf("n=%d: MaxRows wrote past the end of dst", n)
+			}
+
+			// dst may alias either input.
+			aliased := append([]float32(nil), x...)
+			MaxRows(aliased, aliased, y)
+			for i := range aliased {
+				if !sameFloat(aliased[i], dst[i]) {
+					t.Fatalf("n=%d: MaxRows with dst = x differs at index %d", n, i)
+				}
+			}
+		}
+	})
+}
+
+func TestMaxPairsMatchesGoMax(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for _, n := range vectorLengths() {
+			// An odd source length: the last element has no partner and
+			// must not be read into any output.
+			src := randomFloats(rng, 2*n+1, 4)
+			dst, intact := withSentinel(n)
+			MaxPairs(dst, src)
+			for i := range dst {
+				if want := max(src[2*i], src[2*i+1]); !sameFloat(dst[i], want) {
+					t.Fatalf("n=%d: max(%v, %v) at output %d = %v, want %v", n, src[2*i], src[2*i+1], i, dst[i], want)
+				}
+			}
+			if !intact() {
+				t.Fatalf("n=%d: MaxPairs wrote past the end of dst", n)
+			}
+		}
+	})
+}
+
+func TestElementwisePanicsOnShortSlices(t *testing.T) {
+	cases := []struct {
+		name string
+		call func()
+	}{
+		{"ReLU", func() { ReLU(make([]float32, 3), make([]float32, 4)) }},
+		{"MaxRows", func() { MaxRows(make([]float32, 4), make([]float32, 4), make([]float32, 3)) }},
+		{"MaxPairs", func() { MaxPairs(make([]float32, 4), make([]float32, 7)) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tc.call()
+		})
+	}
+}

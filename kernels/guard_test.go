@@ -1,0 +1,105 @@
+//go:build linux
+
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// guardedFloats returns a slice of n float32s in memory of its own that
+// ends exactly where a PROT_NONE page begins (atEnd) or starts exactly
+// where one ends. A kernel that reads or writes one element past the end
+// (or before the start) of the slice faults instead of passing silently.
+// The memory is unmapped when the test ends.
+func guardedFloats(t *testing.T, n int, atEnd bool) []float32 {
+	t.Helper()
+	page := unix.Getpagesize()
+	dataPages := (n*4 + page - 1) / page
+	mem, err := unix.Mmap(-1, 0, (dataPages+2)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	if err := unix.Mprotect(mem[:page], unix.PROT_NONE); err != nil {
+		t.Fatalf("mprotect: %v", err)
+	}
+	if err := unix.Mprotect(mem[(dataPages+1)*page:], unix.PROT_NONE); err != nil {
+		t.Fatalf("mprotect: %v", err)
+	}
+	start := page
+	if atEnd {
+		start = (dataPages+1)*page - n*4
+	}
+	if n == 0 {
+		return unsafe.Slice((*float32)(unsafe.Pointer(&mem[start])), 0)
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&mem[start])), n)
+}
+
+// guardedCopy returns a guarded slice holding a copy of x.
+func guardedCopy(t *testing.T, x []float32, atEnd bool) []float32 {
+	g := guardedFloats(t, len(x), atEnd)
+	copy(g, x)
+	return g
+}
+
+func TestKernelsAtGuardPages(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		for _, atEnd := range []bool{true, false} {
+			for n := 0; n <= 3*8+1; n++ {
+				src := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
+				dst := guardedFloats(t, n, atEnd)
+				ReLU(dst, src)
+				ReLU(src, src)
+
+				x := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
+				y := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
+				MaxRows(dst, x, y)
+
+				pairs := guardedCopy(t, randomFloats(rng, 2*n, 3), atEnd)
+				MaxPairs(dst, pairs)
+				for i := range dst {
+					if want := max(pairs[2*i], pairs[2*i+1]); !sameFloat(dst[i], want) {
+						t.Fatalf("n=%d atEnd=%v: MaxPairs output %d = %v, want %v", n, atEnd, i, dst[i], want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmAtGuardPages(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		for _, atEnd := range []bool{true, false} {
+			for _, g := range []gemmCase{
+				{m: 1, n: 1, k: 1, alpha: 1},
+				{m: 5, n: 15, k: 3, alpha: 1, beta: 1},
+				{m: 6, n: 16, k: 4, alpha: 1},
+				{m: 7, n: 17, k: 9, alpha: 2, beta: 0.5, transA: true},
+				{m: 13, n: 33, k: 5, alpha: 1, transB: true},
+			} {
+				a, lda, b, ldb, c, ldc := g.operands(rng)
+				a, b, c = guardedCopy(t, a, atEnd), guardedCopy(t, b, atEnd), guardedCopy(t, c, atEnd)
+				c0 := append([]float32(nil), c...)
+				Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc)
+				checkGemm(t, g, a, lda, b, ldb, c0, c, ldc)
+			}
+
+			// The micro-kernel itself, on panels and a C tile that end (or
+			// start) at a guard page.
+			for _, kc := range []int{1, 3, 4, 5, 8} {
+				a := guardedCopy(t, randomFloats(rng, gemmMR*kc, 0), atEnd)
+				b := guardedCopy(t, randomFloats(rng, gemmNR*kc, 0), atEnd)
+				c := guardedFloats(t, gemmMR*gemmNR, atEnd)
+				impl.sgemmTile(kc, a, b, c, gemmNR, false)
+				impl.sgemmTile(kc, a, b, c, gemmNR, true)
+			}
+		}
+	})
+}

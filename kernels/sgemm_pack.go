@@ -1,0 +1,99 @@
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// gemmWorkspace holds the packed blocks of one Sgemm call.
+type gemmWorkspace struct {
+	a    []float32 // mc×kc block of A in gemmMR-row panels, scaled by alpha
+	b    []float32 // kc×nc block of B in gemmNR-column panels
+	edge [gemmMR * gemmNR]float32
+}
+
+var gemmWorkspaces = sync.Pool{New: func() any {
+	return &gemmWorkspace{
+		a: alignedFloats(roundUp(gemmMC, gemmMR) * gemmKC),
+		b: alignedFloats(roundUp(gemmNC, gemmNR) * gemmKC),
+	}
+}}
+
+func getGemmWorkspace() *gemmWorkspace   { return gemmWorkspaces.Get().(*gemmWorkspace) }
+func putGemmWorkspace(ws *gemmWorkspace) { gemmWorkspaces.Put(ws) }
+
+func roundUp(x, multiple int) int { return (x + multiple - 1) / multiple * multiple }
+
+// alignedFloats returns n float32s whose first element is 64-byte aligned,
+// the size of a cache line, so that packed panels never straddle lines
+// more than they must.
+func alignedFloats(n int) []float32 {
+	const align = 64 / 4
+	buf := make([]float32, n+align)
+	offset := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % 64 / 4)
+	if offset != 0 {
+		offset = align - offset
+	}
+	return buf[offset : offset+n : offset+n]
+}
+
+// packA copies the mc×kc block of op(A) at row i0, column p0 into dst as
+// ceil(mc/gemmMR) panels: panel r holds rows i0+r*gemmMR… as
+// dst[(r*kc+p)*gemmMR+i] = alpha*op(A)[i0+r*gemmMR+i][p0+p], with rows past
+// mc set to zero so that edge tiles need no special kernel.
+func packA(dst, a []float32, lda int, transA bool, i0, mc, p0, kc int, alpha float32) {
+	for r := 0; r*gemmMR < mc; r++ {
+		panel := dst[r*kc*gemmMR : (r+1)*kc*gemmMR]
+		rows := min(gemmMR, mc-r*gemmMR)
+		first := i0 + r*gemmMR
+		for i := 0; i < rows; i++ {
+			row := first + i
+			if transA {
+				for p := 0; p < kc; p++ {
+					panel[p*gemmMR+i] = alpha * a[(p0+p)*lda+row]
+				}
+			} else {
+				src := a[row*lda+p0 : row*lda+p0+kc]
+				for p, v := range src {
+					panel[p*gemmMR+i] = alpha * v
+				}
+			}
+		}
+		for i := rows; i < gemmMR; i++ {
+			for p := 0; p < kc; p++ {
+				panel[p*gemmMR+i] = 0
+			}
+		}
+	}
+}
+
+// packB copies the kc×nc block of op(B) at row p0, column j0 into dst as
+// ceil(nc/gemmNR) panels: panel r holds dst[(r*kc+p)*gemmNR+j] =
+// op(B)[p0+p][j0+r*gemmNR+j], with columns past nc set to zero.
+func packB(dst, b []float32, ldb int, transB bool, p0, kc, j0, nc int) {
+	for r := 0; r*gemmNR < nc; r++ {
+		panel := dst[r*kc*gemmNR : (r+1)*kc*gemmNR]
+		cols := min(gemmNR, nc-r*gemmNR)
+		first := j0 + r*gemmNR
+		if transB {
+			for j := 0; j < cols; j++ {
+				src := b[(first+j)*ldb+p0 : (first+j)*ldb+p0+kc]
+				for p, v := range src {
+					panel[p*gemmNR+j] = v
+				}
+			}
+			if cols < gemmNR {
+				for p := 0; p < kc; p++ {
+					clear(panel[p*gemmNR+cols : (p+1)*gemmNR])
+				}
+			}
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			row := (p0 + p) * ldb
+			out := panel[p*gemmNR : (p+1)*gemmNR]
+			copy(out, b[row+first:row+first+cols])
+			clear(out[cols:])
+		}
+	}
+}

@@ -1,10 +1,17 @@
 package nn
 
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
 // ValueInfo names a graph input or output and gives its shape; a
 // dimension of -1 is not fixed by the model.
 type ValueInfo struct {
 	Name  string
 	Shape []int
+	DType DType // element type, Float32 when left zero
 }
 
 // Node is one Layer in a Graph with the names of the values it reads and
@@ -23,4 +30,200 @@ type Graph struct {
 	Outputs      []ValueInfo
 	Initializers map[string]*Tensor
 	Nodes        []Node
+}
+
+// Model is a checked graph with its nodes in execution order. It is not
+// modified after NewModel, so Run may be called from several goroutines at
+// once.
+type Model struct {
+	inputs       []ValueInfo
+	outputs      []ValueInfo
+	initializers map[string]*Tensor
+	nodes        []Node // topologically sorted
+
+	// computed contains the values that nodes write.
+	computed map[string]bool
+
+	// lastUse maps each value that a node reads to the index in nodes of
+	// its last reader, so Run can drop the value after that node.
+	lastUse map[string]int
+}
+
+// NewModel checks g and orders its nodes for execution. It returns an error
+// if a name is empty or defined twice, or if the nodes form a cycle. It
+// also rejects a node input or graph output that no graph input,
+// initializer or node defines, and an initializer that is inconsistent with
+// its shape or with the graph input it is the default for.
+//
+// The model keeps the initializer tensors without copying them; they must
+// not be modified afterwards.
+func NewModel(g Graph) (*Model, error) {
+	m := &Model{
+		inputs:       cloneValueInfos(g.Inputs),
+		outputs:      cloneValueInfos(g.Outputs),
+		initializers: make(map[string]*Tensor, len(g.Initializers)),
+	}
+
+	// defined maps every value name to what defines it, for error messages.
+	defined := make(map[string]string)
+	for _, in := range m.inputs {
+		if in.Name == "" {
+			return nil, fmt.Errorf("graph input with shape %v has an empty name", in.Shape)
+		}
+		if _, ok := defined[in.Name]; ok {
+			return nil, fmt.Errorf("graph input %q is listed twice", in.Name)
+		}
+		for _, d := range in.Shape {
+			if d < -1 {
+				return nil, fmt.Errorf("graph input %q has shape %v, want dimensions of at least 0, or -1 for a free dimension", in.Name, in.Shape)
+			}
+		}
+		defined[in.Name] = "graph input"
+	}
+	for _, name := range slices.Sorted(maps.Keys(g.Initializers)) {
+		t := g.Initializers[name]
+		if name == "" {
+			return nil, fmt.Errorf("an initializer has an empty name")
+		}
+		if t == nil {
+			return nil, fmt.Errorf("initializer %q is nil", name)
+		}
+		if err := t.Validate(); err != nil {
+			return nil, fmt.Errorf("initializer %q: %w", name, err)
+		}
+		m.initializers[name] = t
+		if _, ok := defined[name]; !ok {
+			defined[name] = "initializer"
+		}
+	}
+	for _, in := range m.inputs {
+		if t, ok := m.initializers[in.Name]; ok {
+			if err := checkValue(in, t); err != nil {
+				return nil, fmt.Errorf("initializer for graph input %q: %w", in.Name, err)
+			}
+		}
+	}
+
+	producer := make(map[string]int) // value name to the index in g.Nodes of the node that writes it
+	for i, node := range g.Nodes {
+		if node.Layer == nil {
+			return nil, fmt.Errorf("node %d has no layer", i)
+		}
+		for _, out := range node.Outputs {
+			if out == "" {
+				continue // an optional output that the model does not use
+			}
+			if definer, ok := defined[out]; ok {
+				return nil, fmt.Errorf("node %q: output %q is already defined by %s", node.Layer.Name(), out, definer)
+			}
+			defined[out] = fmt.Sprintf("node %q", node.Layer.Name())
+			producer[out] = i
+		}
+	}
+
+	order, err := sortNodes(g.Nodes, defined, producer)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range order {
+		m.nodes = append(m.nodes, cloneNode(g.Nodes[i]))
+	}
+
+	seen := make(map[string]bool)
+	for _, out := range m.outputs {
+		if _, ok := defined[out.Name]; !ok {
+			return nil, fmt.Errorf("graph output %q is not defined by any input, initializer or node", out.Name)
+		}
+		if seen[out.Name] {
+			return nil, fmt.Errorf("graph output %q is listed twice", out.Name)
+		}
+		seen[out.Name] = true
+	}
+
+	m.computed = make(map[string]bool, len(producer))
+	for name := range producer {
+		m.computed[name] = true
+	}
+	m.lastUse = make(map[string]int)
+	for i, node := range m.nodes {
+		for _, in := range node.Inputs {
+			m.lastUse[in] = i
+		}
+	}
+	return m, nil
+}
+
+// sortNodes returns the indices of nodes in an order where every node comes
+// after the nodes whose outputs it reads, using Kahn's algorithm. Among
+// nodes that are ready at the same time, the earlier in nodes runs first.
+func sortNodes(nodes []Node, defined map[string]string, producer map[string]int) ([]int, error) {
+	// pending counts the inputs of each node that another node still has
+	// to produce; readers lists the nodes that read each node's outputs.
+	pending := make([]int, len(nodes))
+	readers := make([][]int, len(nodes))
+	for i, node := range nodes {
+		for _, in := range node.Inputs {
+			if in == "" {
+				continue
+			}
+			if _, ok := defined[in]; !ok {
+				return nil, fmt.Errorf("node %q: input %q is not a graph input, initializer or node output", node.Layer.Name(), in)
+			}
+			if p, ok := producer[in]; ok {
+				pending[i]++
+				readers[p] = append(readers[p], i)
+			}
+		}
+	}
+
+	var ready []int
+	for i := range nodes {
+		if pending[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	order := make([]int, 0, len(nodes))
+	for len(ready) > 0 {
+		// Take the lowest index so the order is deterministic.
+		next := slices.Min(ready)
+		ready = slices.DeleteFunc(ready, func(i int) bool { return i == next })
+		order = append(order, next)
+		for _, r := range readers[next] {
+			pending[r]--
+			if pending[r] == 0 {
+				ready = append(ready, r)
+			}
+		}
+	}
+
+	if len(order) < len(nodes) {
+		var stuck []string
+		for i, node := range nodes {
+			if pending[i] > 0 {
+				stuck = append(stuck, fmt.Sprintf("%q", node.Layer.Name()))
+			}
+		}
+		return nil, fmt.Errorf("graph has a cycle: nodes %v wait on each other or on a node in a cycle", stuck)
+	}
+	return order, nil
+}
+
+// Inputs returns the graph inputs, including those with an initializer as
+// default value.
+func (m *Model) Inputs() []ValueInfo { return cloneValueInfos(m.inputs) }
+
+// Outputs returns the graph outputs in the order of the graph.
+func (m *Model) Outputs() []ValueInfo { return cloneValueInfos(m.outputs) }
+
+func cloneValueInfos(infos []ValueInfo) []ValueInfo {
+	out := make([]ValueInfo, len(infos))
+	for i, info := range infos {
+		out[i] = info
+		out[i].Shape = slices.Clone(info.Shape)
+	}
+	return out
+}
+
+func cloneNode(n Node) Node {
+	return Node{Layer: n.Layer, Inputs: slices.Clone(n.Inputs), Outputs: slices.Clone(n.Outputs)}
 }

@@ -37,8 +37,8 @@ type Tensor struct {
 }
 
 // maxElements bounds the element count of a tensor so that byte sizes
-// computed in int cannot overflow on 64-bit platforms.
-const maxElements = math.MaxInt64 / 16
+// computed in int cannot overflow.
+const maxElements = math.MaxInt / 16
 
 // NumElements returns the product of shape. It returns an error if a
 // dimension is negative or the product exceeds what can be allocated, so

@@ -1,0 +1,86 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// threads is the number of goroutines that one kernel call may use;
+// 0 means runtime.GOMAXPROCS(0) at the time of the call.
+var threads atomic.Int32
+
+// SetThreads sets how many goroutines one Sgemm call (and the layers built
+// on it) may use. n <= 0 restores the default, GOMAXPROCS. Results do not
+// depend on the count: every element of C is computed by the same
+// sequence of operations whichever goroutine computes it.
+func SetThreads(n int) {
+	threads.Store(int32(max(n, 0)))
+}
+
+// Threads returns the number of goroutines that one kernel call may use,
+// at least 1.
+func Threads() int {
+	if n := int(threads.Load()); n > 0 {
+		return n
+	}
+	return max(runtime.GOMAXPROCS(0), 1)
+}
+
+// task is one piece of a parallel call: run f(i) and report to done.
+type task struct {
+	f    func(i int)
+	i    int
+	done *sync.WaitGroup
+}
+
+// workerPool is a set of goroutines that live for the whole process, so
+// that a parallel call costs a channel send per piece instead of a
+// goroutine start.
+var workerPool struct {
+	once  sync.Once
+	tasks chan task
+}
+
+// startWorkers starts the pool with one goroutine per CPU. Calls that ask
+// for more pieces than there are workers still finish, because the
+// calling goroutine runs pieces itself when no worker is free.
+func startWorkers() {
+	workerPool.tasks = make(chan task)
+	for range max(runtime.NumCPU(), 1) {
+		go func() {
+			for t := range workerPool.tasks {
+				t.f(t.i)
+				t.done.Done()
+			}
+		}()
+	}
+}
+
+// parallelFor calls f(i) for i in [0, n), using the worker pool for all but
+// the last piece, which the caller runs. It returns when every call has
+// returned.
+func parallelFor(n int, f func(i int)) {
+	if n <= 1 {
+		if n == 1 {
+			f(0)
+		}
+		return
+	}
+	workerPool.once.Do(startWorkers)
+
+	var done sync.WaitGroup
+	done.Add(n - 1)
+	for i := 0; i < n-1; i++ {
+		select {
+		case workerPool.tasks <- task{f: f, i: i, done: &done}:
+		default:
+			// Every worker is busy (another call is running): do this
+			// piece here rather than wait.
+			f(i)
+			done.Done()
+		}
+	}
+	f(n - 1)
+	done.Wait()
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/simdnn/simdnn/internal/backendtest"
+)
+
+func runONNXTest(args []string, stdout io.Writer) error {
+	fs := newFlagSet("onnx-test", "DIR...")
+	rtol := fs.Float64("rtol", 1e-3, "relative tolerance; an element passes when |got-want| <= atol + rtol*|want|")
+	atol := fs.Float64("atol", 1e-7, "absolute tolerance")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError(fs, "name at least one folder that contains model.onnx and test_data_set_N folders, or a folder of such folders")
+	}
+
+	dirs, err := testFolders(fs.Args())
+	if err != nil {
+		return err
+	}
+
+	passed, failed := 0, 0
+	for _, dir := range dirs {
+		result, err := backendtest.RunDir(dir, *rtol, *atol)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: %v\n", dir, err)
+		case !result.Pass:
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: max abs error %.3g, max rel error %.3g (rtol %g, atol %g): %s\n",
+				dir, result.MaxAbsError, result.MaxRelError, result.RTol, result.ATol, result.Message)
+		default:
+			passed++
+			fmt.Fprintf(stdout, "PASS %s: max abs error %.3g, max rel error %.3g (rtol %g, atol %g)\n",
+				dir, result.MaxAbsError, result.MaxRelError, result.RTol, result.ATol)
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d test folders failed", failed, len(dirs))
+	}
+	return nil
+}
+
+// testFolders expands the command's arguments: a folder that contains
+// model.onnx is a test folder; any other folder stands for its immediate
+// subfolders that contain model.onnx, in name order.
+func testFolders(args []string) ([]string, error) {
+	var dirs []string
+	for _, arg := range args {
+		info, err := os.Stat(arg)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			return nil, fmt.Errorf("%s is not a folder; name a folder that contains model.onnx", arg)
+		}
+		if fileExists(filepath.Join(arg, "model.onnx")) {
+			dirs = append(dirs, arg)
+			continue
+		}
+
+		entries, err := os.ReadDir(arg)
+		if err != nil {
+			return nil, err
+		}
+		var found []string
+		for _, e := range entries {
+			sub := filepath.Join(arg, e.Name())
+			if e.IsDir() && fileExists(filepath.Join(sub, "model.onnx")) {
+				found = append(found, sub)
+			}
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s contains no model.onnx, nor do its subfolders", arg)
+		}
+		slices.Sort(found)
+		dirs = append(dirs, found...)
+	}
+	return dirs, nil
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
+}

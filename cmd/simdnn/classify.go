@@ -15,8 +15,8 @@ import (
 	"github.com/simdnn/simdnn/nn/onnx"
 )
 
-func runClassify(args []string, stdout io.Writer) error {
-	fs := newFlagSet("classify", "[IMAGE...]")
+func runClassify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("classify", "[IMAGE...]", stderr)
 	modelPath := fs.String("model", "", "ONNX model `file`; without it, the embedded MNIST model")
 	topK := fs.Int("k", 3, "number of most probable classes to print for each image")
 	batch := fs.Int("batch", 100, "images per inference on the embedded test set")

@@ -11,8 +11,8 @@ import (
 	"github.com/simdnn/simdnn/kernels"
 )
 
-func runInfo(args []string, stdout io.Writer) error {
-	fs := newFlagSet("info", "")
+func runInfo(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("info", "", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,8 +49,9 @@ func featureList(cpu cpuid.CPUInfo) string {
 
 // newFlagSet returns a flag set that reports errors instead of exiting,
 // with a usage line built from the command's argument synopsis.
-func newFlagSet(name, synopsis string) *flag.FlagSet {
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: simdnn %s [flags] %s\n", name, synopsis)
 		fs.PrintDefaults()

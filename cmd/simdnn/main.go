@@ -18,11 +18,12 @@ import (
 )
 
 // command is one subcommand: run parses args (the words after the
-// subcommand's name) and writes its report to stdout.
+// subcommand's name), writes its report to stdout and usage messages to
+// stderr.
 type command struct {
 	name    string
 	summary string
-	run     func(args []string, stdout io.Writer) error
+	run     func(args []string, stdout, stderr io.Writer) error
 }
 
 var commands = []command{
@@ -50,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 		if c.name != args[0] {
 			continue
 		}
-		if err := c.run(args[1:], stdout); err != nil {
+		if err := c.run(args[1:], stdout, stderr); err != nil {
 			if errors.Is(err, errHelp) {
 				return 0
 			}

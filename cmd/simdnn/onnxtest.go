@@ -10,8 +10,8 @@ import (
 	"github.com/simdnn/simdnn/internal/backendtest"
 )
 
-func runONNXTest(args []string, stdout io.Writer) error {
-	fs := newFlagSet("onnx-test", "DIR...")
+func runONNXTest(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("onnx-test", "DIR...", stderr)
 	rtol := fs.Float64("rtol", 1e-3, "relative tolerance; an element passes when |got-want| <= atol + rtol*|want|")
 	atol := fs.Float64("atol", 1e-7, "absolute tolerance")
 	if err := parseFlags(fs, args); err != nil {
@@ -50,8 +50,8 @@ func runONNXTest(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// testFolders expands the command's arguments: a folder that contains
-// model.onnx is a test folder; any other folder stands for its immediate
+// testFolders expands the command's arguments. A folder that contains
+// model.onnx is a test folder. Any other folder stands for its immediate
 // subfolders that contain model.onnx, in name order.
 func testFolders(args []string) ([]string, error) {
 	var dirs []string

@@ -15,9 +15,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// ReLU stores max(src[i], 0) in dst[i] for i < len(src), with Go's max
-// semantics: NaN stays NaN and -0 becomes +0. dst may be src itself; other
-// overlap gives undefined results. It panics if len(dst) < len(src).
+// ReLU stores 0 in dst[i] where src[i] < 0 and src[i] elsewhere, for
+// i < len(src), as PyTorch's ReLU does: NaN and -0 pass through unchanged.
+// dst may be src itself; other overlap gives undefined results. It panics
+// if len(dst) < len(src).
 func ReLU(dst, src []float32) {
 	if len(dst) < len(src) {
 		panic("kernels: ReLU destination shorter than source")

@@ -13,9 +13,10 @@
 // SelectionError reports why, so that a test run that demands an
 // implementation can fail rather than fall back silently.
 //
-// Numeric contract: ReLU(x) and the maximum of max pooling follow Go's
-// built-in max, on every implementation and for every element position.
-// NaN propagates, and max(-0, +0) is +0, so ReLU(-0) is +0.
+// Numeric contract, the same on every implementation and at every element
+// position: ReLU(x) is x < 0 ? 0 : x, as in PyTorch, so NaN and -0 pass
+// through. The maximum of max pooling is Go's built-in max: NaN propagates
+// and max(-0, +0) is +0.
 // Sgemm accumulates in float32 with fused multiply-add in the assembly
 // implementations, so its results differ from the portable ones by rounding
 // only; the difference grows with k.

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -36,7 +37,7 @@ func withSentinel(n int) ([]float32, func() bool) {
 	return buf[:n], intact
 }
 
-func TestReLUMatchesGoMax(t *testing.T) {
+func TestReLUMatchesPyTorch(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(11, 12))
 		for _, n := range vectorLengths() {
@@ -45,7 +46,7 @@ func TestReLUMatchesGoMax(t *testing.T) {
 				dst, intact := withSentinel(n)
 				ReLU(dst, src)
 				for i, v := range src {
-					if want := max(v, 0); !sameFloat(dst[i], want) {
+					if want := reluValue(v); !sameFloat(dst[i], want) {
 						t.Fatalf("n=%d: ReLU(%v) at index %d = %v, want %v", n, v, i, dst[i], want)
 					}
 				}
@@ -60,6 +61,34 @@ func TestReLUMatchesGoMax(t *testing.T) {
 						t.Fatalf("n=%d: in-place ReLU at index %d = %v, out-of-place %v", n, i, inPlace[i], dst[i])
 					}
 				}
+			}
+		}
+	})
+}
+
+// TestReLUSignedZeroAndNaN pins the contract that PyTorch's ReLU sets:
+// -0 stays -0 and NaN stays NaN.
+func TestReLUSignedZeroAndNaN(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		negZero := float32(math.Copysign(0, -1))
+		src := []float32{negZero, float32(math.NaN()), -1, 2}
+		for n := 1; n <= 3*8+1; n += 8 {
+			x := make([]float32, 0, n+len(src))
+			for len(x) < n {
+				x = append(x, 1)
+			}
+			x = append(x, src...) // in the vector body for some n, the tail for others
+			dst := make([]float32, len(x))
+			ReLU(dst, x)
+			got := dst[n:]
+			if math.Float32bits(got[0]) != math.Float32bits(negZero) {
+				t.Errorf("n=%d: ReLU(-0) = %v (bits %#x), want -0", n, got[0], math.Float32bits(got[0]))
+			}
+			if got[1] == got[1] {
+				t.Errorf("n=%d: ReLU(NaN) = %v, want NaN", n, got[1])
+			}
+			if got[2] != 0 || got[3] != 2 {
+				t.Errorf("n=%d: ReLU(-1), ReLU(2) = %v, %v; want 0, 2", n, got[2], got[3])
 			}
 		}
 	})
@@ -91,7 +120,7 @@ func TestMaxSpecialValuesEveryPosition(t *testing.T) {
 					}
 
 					ReLU(dst, a)
-					if want := max(x, 0); !sameFloat(dst[pos], want) {
+					if want := reluValue(x); !sameFloat(dst[pos], want) {
 						t.Fatalf("ReLU(%v) at index %d = %v, want %v", x, pos, dst[pos], want)
 					}
 				}

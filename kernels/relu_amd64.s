@@ -17,13 +17,9 @@ block:
 	CMPQ    DX, $0x00000020
 	JL      vector
 	VMAXPS  (CX), Y0, Y1
-	VADDPS  Y0, Y1, Y1
 	VMAXPS  32(CX), Y0, Y2
-	VADDPS  Y0, Y2, Y2
 	VMAXPS  64(CX), Y0, Y3
-	VADDPS  Y0, Y3, Y3
 	VMAXPS  96(CX), Y0, Y4
-	VADDPS  Y0, Y4, Y4
 	VMOVUPS Y1, (AX)
 	VMOVUPS Y2, 32(AX)
 	VMOVUPS Y3, 64(AX)
@@ -38,7 +34,6 @@ vector:
 	CMPQ    DX, $0x08
 	JL      tail
 	VMAXPS  (CX), Y0, Y1
-	VADDPS  Y0, Y1, Y1
 	VMOVUPS Y1, (AX)
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, AX
@@ -51,7 +46,6 @@ tail:
 	JZ     done
 	VMOVSS (CX), X1
 	VMAXSS X1, X0, X1
-	VADDSS X0, X1, X1
 	VMOVSS X1, (AX)
 	ADDQ   $0x04, CX
 	ADDQ   $0x04, AX

@@ -29,9 +29,16 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		beta = 1
 	}
 
+	gemmParallel(m, n, k, alpha, a, lda, transA, denseB{b: b, ldb: ldb, trans: transB}, beta, c, ldc, epilogue{})
+}
+
+// gemmParallel computes C = alpha*op(A)*B + beta*C, for beta 0 or 1, with
+// B read through src, and applies ep to C. It splits C into bands for the
+// worker pool when the product is large enough.
+func gemmParallel(m, n, k int, alpha float32, a []float32, lda int, transA bool, src bSource, beta float32, c []float32, ldc int, ep epilogue) {
 	parts, alongN := splitGemm(m, n, k, Threads())
 	if parts == 1 {
-		sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmBlocked(m, n, k, alpha, a, lda, transA, src, 0, beta, c, ldc, ep)
 		return
 	}
 
@@ -40,11 +47,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	parallelFor(parts, func(part int) {
 		if alongN {
 			j0, j1 := bandBounds(n, parts, gemmNR, part)
-			bPart := b[j0:]
-			if transB {
-				bPart = b[j0*ldb:]
-			}
-			sgemmBlocked(transA, transB, m, j1-j0, k, alpha, a, lda, bPart, ldb, beta, c[j0:], ldc)
+			gemmBlocked(m, j1-j0, k, alpha, a, lda, transA, src, j0, beta, c[j0:], ldc, ep)
 			return
 		}
 		i0, i1 := bandBounds(m, parts, gemmMR, part)
@@ -52,7 +55,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		if transA {
 			aPart = a[i0:]
 		}
-		sgemmBlocked(transA, transB, i1-i0, n, k, alpha, aPart, lda, b, ldb, beta, c[i0*ldc:], ldc)
+		gemmBlocked(i1-i0, n, k, alpha, aPart, lda, transA, src, 0, beta, c[i0*ldc:], ldc, ep.rows(i0))
 	})
 }
 
@@ -89,9 +92,10 @@ func bandBounds(total, parts, unit, part int) (lo, hi int) {
 	return lo, hi
 }
 
-// sgemmBlocked computes C = alpha*op(A)*op(B) + beta*C for beta 0 or 1 on
-// the calling goroutine.
-func sgemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// gemmBlocked computes the m×n matrix C = alpha*op(A)*B + beta*C for beta 0
+// or 1 on the calling goroutine, where column j of this C is column
+// srcCol+j of the matrix that src packs, and applies ep.
+func gemmBlocked(m, n, k int, alpha float32, a []float32, lda int, transA bool, src bSource, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
 	tile := impl.sgemmTile
@@ -101,24 +105,30 @@ func sgemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, 
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
 			// The first block along k overwrites C when beta is 0, so C is
-			// never read then, as BLAS requires.
+			// never read then, as BLAS requires. The epilogue runs on the
+			// last block, while each tile is still in the L1 cache.
 			accumulate := beta != 0 || pc > 0
-			packB(ws.b, b, ldb, transB, pc, kc, jc, nc)
+			last := pc+kc == k
+			src.packB(ws.b, pc, kc, srcCol+jc, nc)
 
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
 				packA(ws.a, a, lda, transA, ic, mc, pc, kc, alpha)
-				macroKernel(tile, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate)
+				tileEp := epilogue{}
+				if last {
+					tileEp = ep.rows(ic)
+				}
+				macroKernel(tile, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate, tileEp)
 			}
 		}
 	}
 }
 
 // macroKernel multiplies the packed mc×kc block of A by the packed kc×nc
-// block of B into C, whose top-left element is c[0]. Full tiles go straight
-// to C; edge tiles go through ws.edge so that the micro-kernel never writes
-// outside C.
-func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool) {
+// block of B into C, whose top-left element is c[0], and applies ep to
+// each tile. Full tiles go straight to C; edge tiles go through ws.edge so
+// that the micro-kernel never writes outside C.
+func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
 		bPanel := ws.b[jr*kc : (jr+gemmNR)*kc]
@@ -127,6 +137,7 @@ func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws 
 			aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
 			if mr == gemmMR && nr == gemmNR {
 				tile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
+				ep.apply(c[ir*ldc+jr:], ldc, ir, gemmMR, gemmNR)
 				continue
 			}
 
@@ -143,6 +154,7 @@ func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws 
 					copy(ci, ei)
 				}
 			}
+			ep.apply(c[ir*ldc+jr:], ldc, ir, mr, nr)
 		}
 	}
 }

@@ -46,7 +46,9 @@ func refSmallCNN(t *testing.T, g Graph, x *Tensor) []float64 {
 
 	shape, conv, _ := refConv(x, init["conv.w"], init["conv.b"], 1, refWindow{kH: 3, kW: 3, sH: 1, sW: 1, dH: 1, dW: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1})
 	for i, v := range conv {
-		conv[i] = max(v, 0)
+		if v < 0 {
+			conv[i] = 0
+		}
 	}
 	shape, pooled := refMaxPool(toTensor(conv, shape), refWindow{kH: 2, kW: 2, sH: 2, sW: 2, dH: 1, dW: 1})
 	batch := shape[0]

@@ -2,7 +2,8 @@ package nn
 
 import "github.com/simdnn/simdnn/kernels"
 
-// Relu is the ONNX Relu operator: max(x, 0) elementwise, NaN propagating.
+// Relu is the ONNX Relu operator: x < 0 ? 0 : x elementwise, as PyTorch
+// computes it, so NaN and -0 pass through unchanged.
 type Relu struct {
 	NodeName string
 }
@@ -13,8 +14,7 @@ func (r Relu) Name() string { return r.NodeName }
 // OpType returns "Relu".
 func (r Relu) OpType() string { return "Relu" }
 
-// Forward returns max(X, 0) in a new tensor of the same shape. NaN stays
-// NaN and -0 becomes +0, as with Go's built-in max.
+// Forward returns ReLU(X) in a new tensor of the same shape.
 func (r Relu) Forward(inputs []*Tensor) ([]*Tensor, error) {
 	if err := checkInputCount(r, inputs, 1, 1); err != nil {
 		return nil, err

@@ -16,20 +16,20 @@ func main() {
 
 	TEXT("reluAVX2", NOSPLIT, "func(dst, src []float32)")
 	Doc(
-		"reluAVX2 stores max(src[i], 0) in dst[i] for i < len(src), with Go's max",
-		"semantics (NaN stays NaN, -0 becomes +0). It reads src[:len(src)] and",
-		"writes dst[:len(src)], nothing else; the caller checks len(dst) >= len(src).",
-		"dst may equal src. Requires AVX.",
+		"reluAVX2 stores 0 in dst[i] where src[i] < 0 and src[i] elsewhere, for",
+		"i < len(src), so NaN and -0 pass through unchanged. It reads src[:len(src)]",
+		"and writes dst[:len(src)], nothing else; the caller checks",
+		"len(dst) >= len(src). dst may equal src. Requires AVX.",
 	)
 
 	dst := Load(Param("dst").Base(), GP64())
 	src := Load(Param("src").Base(), GP64())
 	n := Load(Param("src").Len(), GP64())
 
-	// relu: VMAXPS returns its first (Go-order) operand, x, unless the
-	// second, zero, is greater; so NaN and -0 come through as themselves.
-	// Adding +0 then turns -0 into +0 and leaves every other value, NaN
-	// included, unchanged, which is exactly Go's max(x, 0).
+	// VMAXPS returns its first (Go-order) operand, x, unless the second,
+	// zero, is greater. That is x < 0 ? 0 : x, as PyTorch's ReLU computes
+	// it: NaN (unordered, so never less than 0) and -0 (equal to 0) come
+	// through unchanged.
 	zero := YMM()
 	VXORPS(zero, zero, zero)
 
@@ -41,7 +41,6 @@ func main() {
 	for u := range ys {
 		ys[u] = YMM()
 		VMAXPS(Mem{Base: src, Disp: 32 * u}, zero, ys[u])
-		VADDPS(zero, ys[u], ys[u])
 	}
 	for u := range ys {
 		VMOVUPS(ys[u], Mem{Base: dst, Disp: 32 * u})
@@ -57,7 +56,6 @@ func main() {
 	JL(LabelRef("tail"))
 	y := YMM()
 	VMAXPS(Mem{Base: src}, zero, y)
-	VADDPS(zero, y, y)
 	VMOVUPS(y, Mem{Base: dst})
 	ADDQ(Imm(32), src)
 	ADDQ(Imm(32), dst)
@@ -71,7 +69,6 @@ func main() {
 	x := XMM()
 	VMOVSS(Mem{Base: src}, x)
 	VMAXSS(x, zero.AsX(), x)
-	VADDSS(zero.AsX(), x, x)
 	VMOVSS(x, Mem{Base: dst})
 	ADDQ(Imm(4), src)
 	ADDQ(Imm(4), dst)

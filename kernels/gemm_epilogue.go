@@ -1,0 +1,36 @@
+package kernels
+
+// epilogue is the work applied to each finished tile of C: adding a bias
+// per row, then ReLU. The zero value does nothing.
+type epilogue struct {
+	bias []float32 // bias[i] is added to row i of C; nil for none
+	relu bool      // apply ReLU (x < 0 ? 0 : x) after the bias
+}
+
+// rows returns the epilogue of the rows of C from first on.
+func (ep epilogue) rows(first int) epilogue {
+	if ep.bias != nil {
+		ep.bias = ep.bias[first:]
+	}
+	return ep
+}
+
+// apply runs the epilogue on the rows×cols tile at c[0], which is row
+// firstRow of the C that ep describes.
+func (ep epilogue) apply(c []float32, ldc, firstRow, rows, cols int) {
+	if ep.bias == nil && !ep.relu {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc : i*ldc+cols]
+		if ep.bias != nil {
+			b := ep.bias[firstRow+i]
+			for j := range row {
+				row[j] += b
+			}
+		}
+		if ep.relu {
+			impl.relu(row, row)
+		}
+	}
+}

@@ -65,24 +65,50 @@ func packA(dst, a []float32, lda int, transA bool, i0, mc, p0, kc int, alpha flo
 		panel := dst[r*kc*gemmMR : (r+1)*kc*gemmMR]
 		rows := min(gemmMR, mc-r*gemmMR)
 		first := i0 + r*gemmMR
-		for i := 0; i < rows; i++ {
-			row := first + i
-			if transA {
-				for p := 0; p < kc; p++ {
-					panel[p*gemmMR+i] = alpha * a[(p0+p)*lda+row]
+		switch {
+		case transA:
+			// Row p of the panel is a contiguous run of a's row p0+p.
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+first : (p0+p)*lda+first+rows]
+				out := panel[p*gemmMR : (p+1)*gemmMR]
+				for i, v := range src {
+					out[i] = alpha * v
 				}
-			} else {
-				src := a[row*lda+p0 : row*lda+p0+kc]
+				clear(out[rows:])
+			}
+		case rows == gemmMR:
+			packAPanel6(panel, a, lda, first, p0, kc, alpha)
+		default:
+			for i := 0; i < rows; i++ {
+				src := a[(first+i)*lda+p0 : (first+i)*lda+p0+kc]
 				for p, v := range src {
 					panel[p*gemmMR+i] = alpha * v
 				}
 			}
-		}
-		for i := rows; i < gemmMR; i++ {
 			for p := 0; p < kc; p++ {
-				panel[p*gemmMR+i] = 0
+				clear(panel[p*gemmMR+rows : (p+1)*gemmMR])
 			}
 		}
+	}
+}
+
+// packAPanel6 packs a full panel of gemmMR = 6 rows of a row-major A,
+// reading the six rows side by side so that the panel is written in order.
+func packAPanel6(panel, a []float32, lda, first, p0, kc int, alpha float32) {
+	row := func(i int) []float32 { return a[(first+i)*lda+p0 : (first+i)*lda+p0+kc] }
+	r0, r1, r2, r3, r4, r5 := row(0), row(1), row(2), row(3), row(4), row(5)
+	panel = panel[:kc*gemmMR]
+	if alpha == 1 {
+		for p := range r0 {
+			out := (*[gemmMR]float32)(panel[p*gemmMR:])
+			out[0], out[1], out[2], out[3], out[4], out[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return
+	}
+	for p := range r0 {
+		out := (*[gemmMR]float32)(panel[p*gemmMR:])
+		out[0], out[1], out[2] = alpha*r0[p], alpha*r1[p], alpha*r2[p]
+		out[3], out[4], out[5] = alpha*r3[p], alpha*r4[p], alpha*r5[p]
 	}
 }
 

@@ -26,7 +26,8 @@ The inputs are pixel/255 as float32, with no mean/std normalisation.
 
 Run time: 96 s in total, of which 92 s training (3 epochs, 2 threads), measured on
 the 2-core x86-64 development machine with Debian's torch 1.13.1 and no other load.
-The script prints the measured times at the end of each run.
+With other processes competing for the cores, runs took 217 s and 378 s. The script
+prints the measured times at the end of each run.
 
 The script exits with an error, before writing anything, if the test accuracy is
 below MIN_TEST_ACCURACY.
@@ -298,7 +299,7 @@ def main():
     export_onnx(model, onnx_path)
     copy_test_files(data_dir, args.out_dir)
 
-    # One batch of 1000 in float32, so the reference matches a single batched run.
+    # The README documents this file as one float32 batch of 1000 images.
     reference = compute_logits(model, test_x[:LOGITS_COUNT], batch_size=LOGITS_COUNT)
     reference = reference.numpy().astype("<f4")
     logits_path = os.path.join(args.out_dir, "torch_logits_1000.f32")

@@ -65,8 +65,9 @@ def build_small_cnn_opset11():
     2x2 pool with ceil_mode, 4x4x10 after the 3x2 conv with stride (2, 1), 160 after
     Flatten. The last pool window in each direction is partial: it covers only row 16
     or column 20.
-    No ReLU sits next to the pool, so it sees negative values and passes them on,
-    and a kernel that fills the partial windows with zeros gives a different output.
+    No ReLU sits between the first conv and the pool, so the pool receives negative
+    values and passes them on. A kernel that fills the partial windows with zeros
+    therefore gives a different output.
     """
     return nn.Sequential(
         nn.Conv2d(1, 6, kernel_size=4),

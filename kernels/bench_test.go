@@ -27,7 +27,7 @@ var gemmShapes = []struct {
 func benchEachImpl(b *testing.B, name string, f func(b *testing.B)) {
 	saved := impl
 	defer func() { impl = saved }()
-	for _, ks := range supportedKernels() {
+	for _, ks := range availableKernels() {
 		impl = ks
 		b.Run(ks.name+"/"+name, f)
 	}

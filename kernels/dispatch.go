@@ -14,6 +14,39 @@ type kernelSet struct {
 	relu      func(dst, src []float32)
 	maxRows   func(dst, x, y []float32)
 	maxPairs  func(dst, src []float32)
+	tapsRow   func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+}
+
+// availableKernels returns the implementations that this build can run on
+// this CPU, best first and each completed with generic kernels where it
+// has none of its own; the last is always the generic set.
+func availableKernels() []kernelSet {
+	sets := supportedKernels()
+	for i := range sets {
+		sets[i] = sets[i].completed()
+	}
+	return sets
+}
+
+// completed returns ks with every kernel it lacks taken from the generic
+// set, so that a port to a new instruction set can ship kernel by kernel.
+func (ks kernelSet) completed() kernelSet {
+	if ks.sgemmTile == nil {
+		ks.sgemmTile = genericKernels.sgemmTile
+	}
+	if ks.relu == nil {
+		ks.relu = genericKernels.relu
+	}
+	if ks.maxRows == nil {
+		ks.maxRows = genericKernels.maxRows
+	}
+	if ks.maxPairs == nil {
+		ks.maxPairs = genericKernels.maxPairs
+	}
+	if ks.tapsRow == nil {
+		ks.tapsRow = genericKernels.tapsRow
+	}
+	return ks
 }
 
 var genericKernels = kernelSet{
@@ -22,6 +55,7 @@ var genericKernels = kernelSet{
 	relu:      reluGeneric,
 	maxRows:   maxRowsGeneric,
 	maxPairs:  maxPairsGeneric,
+	tapsRow:   tapsRowGeneric,
 }
 
 // implEnv names the environment variable that selects an implementation.
@@ -36,7 +70,7 @@ var impl kernelSet
 var selectionError error
 
 func init() {
-	impl, selectionError = selectKernels(os.Getenv(implEnv), supportedKernels())
+	impl, selectionError = selectKernels(os.Getenv(implEnv), availableKernels())
 }
 
 // selectKernels returns the kernel set named by request, or the first of
@@ -72,7 +106,7 @@ func SelectionError() error { return selectionError }
 // Implementations returns the names of the implementations that this build
 // can run on this CPU, best first; the last is always "generic".
 func Implementations() []string {
-	sets := supportedKernels()
+	sets := availableKernels()
 	names := make([]string, len(sets))
 	for i, ks := range sets {
 		names[i] = ks.name

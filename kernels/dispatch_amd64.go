@@ -10,6 +10,7 @@ var avx2Kernels = kernelSet{
 	relu:      reluAVX2,
 	maxRows:   maxRowsAVX2,
 	maxPairs:  maxPairsAVX2,
+	tapsRow:   tapsRowChecked,
 }
 
 // hasAVX2 reports whether the AVX2 kernels can run. cpuid reports AVX only
@@ -33,4 +34,22 @@ func sgemmTileFMA(kc int, a, b, c []float32, ldc int, accumulate bool) {
 		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
 	}
 	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate)
+}
+
+// tapsRowChecked checks the bounds that the assembly relies on: at least
+// one tap (its loop runs the first tap unconditionally), and every tap's
+// run of len(dst) floats inside src.
+func tapsRowChecked(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool) {
+	if len(dst) == 0 {
+		return
+	}
+	if len(offsets) == 0 || len(weights) < len(offsets) {
+		panic("kernels: depthwise row kernel called without taps or weights")
+	}
+	for _, off := range offsets {
+		if off < 0 || off > len(src)-len(dst) {
+			panic("kernels: depthwise row kernel tap outside its source row")
+		}
+	}
+	tapsRowFMA(dst, src, offsets, weights, bias, relu)
 }

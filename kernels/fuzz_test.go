@@ -33,7 +33,7 @@ func bytesFromFloats(x ...float32) []byte {
 // assemblyKernels returns every supported implementation except the
 // portable one.
 func assemblyKernels() []kernelSet {
-	sets := supportedKernels()
+	sets := availableKernels()
 	return sets[:len(sets)-1]
 }
 

@@ -61,6 +61,13 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				y := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
 				MaxRows(dst, x, y)
 
+				// Depthwise rows: three taps whose runs end exactly at the
+				// end of src (atEnd) or start at its first element.
+				offsets := []int{0, 1, 2}
+				weights := guardedCopy(t, randomFloats(rng, 3, 0), atEnd)
+				row := guardedCopy(t, randomFloats(rng, n+2, 3), atEnd)
+				impl.tapsRow(dst, row, offsets, weights, 0.5, true)
+
 				pairs := guardedCopy(t, randomFloats(rng, 2*n, 3), atEnd)
 				MaxPairs(dst, pairs)
 				for i := range dst {

@@ -1,0 +1,159 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// DepthwiseConv2D computes a depthwise convolution: every channel of src
+// (p.Channels planes of p.Height×p.Width) is convolved with its own
+// KernelH×KernelW filter, so dst[c][y][x] = sum over i, j of
+// weights[c][i*KernelW+j] * src[c][y*StrideH-PadTop+i*DilationH][x*StrideW-PadLeft+j*DilationW],
+// with taps outside the image reading zero, plus bias[c] when bias is not
+// nil, then ReLU (x < 0 ? 0 : x) when relu is set. dst has p.Channels planes
+// of OutH×OutW and must not overlap src.
+//
+// It works row by row on a zero-padded copy of each plane, so the row
+// kernel never tests bounds; rows with a horizontal stride of 1 use the
+// assembly kernel. It panics if a size is invalid or a slice too short.
+func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu bool) {
+	if err := p.check(); err != nil {
+		panic("kernels: DepthwiseConv2D: " + err.Error())
+	}
+	taps := p.KernelH * p.KernelW
+	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
+	if len(src) < p.Channels*inPlane || len(dst) < p.Channels*outPlane || len(weights) < p.Channels*taps {
+		panic(fmt.Sprintf("kernels: DepthwiseConv2D src, dst or weights too short: %d, %d, %d elements, want %d, %d, %d",
+			len(src), len(dst), len(weights), p.Channels*inPlane, p.Channels*outPlane, p.Channels*taps))
+	}
+	if bias != nil && len(bias) < p.Channels {
+		panic(fmt.Sprintf("kernels: DepthwiseConv2D bias has %d elements, want %d", len(bias), p.Channels))
+	}
+	if p.Channels == 0 || outPlane == 0 {
+		return
+	}
+
+	// Split the channels into as many pieces as the work warrants.
+	work := float64(p.Channels) * float64(outPlane) * float64(taps)
+	parts := max(1, min(Threads(), p.Channels, int(work/minParallelWork)))
+	parallelFor(parts, func(part int) {
+		c0, c1 := bandBounds(p.Channels, parts, 1, part)
+		g := newDepthwiseGeometry(p)
+		padded := getScratch(g.paddedH * g.paddedW)
+		defer putScratch(padded)
+		for c := c0; c < c1; c++ {
+			var b float32
+			if bias != nil {
+				b = bias[c]
+			}
+			g.plane(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, relu, padded)
+		}
+	})
+}
+
+// depthwiseGeometry is the padded plane that one channel is copied into
+// and the offsets of the filter taps in it.
+type depthwiseGeometry struct {
+	p                Conv2DParams
+	paddedH, paddedW int
+	offsets          []int // offsets[i*KernelW+j] = i*DilationH*paddedW + j*DilationW
+}
+
+func newDepthwiseGeometry(p Conv2DParams) depthwiseGeometry {
+	g := depthwiseGeometry{
+		p:       p,
+		paddedH: (p.OutH-1)*p.StrideH + (p.KernelH-1)*p.DilationH + 1,
+		paddedW: (p.OutW-1)*p.StrideW + (p.KernelW-1)*p.DilationW + 1,
+		offsets: make([]int, 0, p.KernelH*p.KernelW),
+	}
+	for i := 0; i < p.KernelH; i++ {
+		for j := 0; j < p.KernelW; j++ {
+			g.offsets = append(g.offsets, i*p.DilationH*g.paddedW+j*p.DilationW)
+		}
+	}
+	return g
+}
+
+// plane convolves one channel: it copies src into padded with the zero
+// border that the output needs, then computes each output row.
+func (g depthwiseGeometry) plane(dst, src, weights []float32, bias float32, relu bool, padded []float32) {
+	p := g.p
+	padded = padded[:g.paddedH*g.paddedW]
+	for r := 0; r < g.paddedH; r++ {
+		row := padded[r*g.paddedW : (r+1)*g.paddedW]
+		y := r - p.PadTop
+		if y < 0 || y >= p.Height {
+			clear(row)
+			continue
+		}
+		// Columns [PadLeft, PadLeft+Width) of the padded row hold the
+		// image row, clipped to the padded width.
+		lo := min(p.PadLeft, g.paddedW)
+		hi := min(p.PadLeft+p.Width, g.paddedW)
+		clear(row[:lo])
+		copy(row[lo:hi], src[y*p.Width:y*p.Width+(hi-lo)])
+		clear(row[hi:])
+	}
+
+	for y := 0; y < p.OutH; y++ {
+		out := dst[y*p.OutW : (y+1)*p.OutW]
+		in := padded[y*p.StrideH*g.paddedW:]
+		if p.StrideW == 1 {
+			impl.tapsRow(out, in, g.offsets, weights, bias, relu)
+		} else {
+			tapsRowStrided(out, in, g.offsets, weights, bias, relu, p.StrideW)
+		}
+	}
+}
+
+// tapsRowGeneric is the portable twin of the assembly row kernel:
+// dst[x] = bias + sum over t of weights[t]*src[offsets[t]+x], taps in
+// order, then ReLU if relu is set.
+func tapsRowGeneric(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool) {
+	tapsRowStrided(dst, src, offsets, weights, bias, relu, 1)
+}
+
+// tapsRowStrided computes dst[x] = bias + sum over t of
+// weights[t]*src[offsets[t]+x*stride], taps in order, then ReLU if relu is
+// set.
+func tapsRowStrided(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool, stride int) {
+	for x := range dst {
+		sum := bias
+		for t, off := range offsets {
+			sum += weights[t] * src[off+x*stride]
+		}
+		if relu {
+			sum = reluValue(sum)
+		}
+		dst[x] = sum
+	}
+}
+
+// scratch is a free list of float32 buffers for the planes that kernels
+// pad. Like the GEMM workspaces, its buffers are never freed, so
+// steady-state calls allocate nothing.
+var scratch struct {
+	sync.Mutex
+	free [][]float32
+}
+
+// getScratch returns a buffer of at least n floats.
+func getScratch(n int) []float32 {
+	scratch.Lock()
+	defer scratch.Unlock()
+	for i, buf := range scratch.free {
+		if cap(buf) >= n {
+			last := len(scratch.free) - 1
+			scratch.free[i] = scratch.free[last]
+			scratch.free = scratch.free[:last]
+			return buf[:n]
+		}
+	}
+	return alignedFloats(n)
+}
+
+func putScratch(buf []float32) {
+	scratch.Lock()
+	scratch.free = append(scratch.free, buf)
+	scratch.Unlock()
+}

@@ -1,0 +1,134 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func runDepthwiseCase(t *testing.T, rng *rand.Rand, tc convCase) {
+	t.Helper()
+	p := tc.params()
+	taps := p.KernelH * p.KernelW
+	src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+	weights := randomFloats(rng, p.Channels*taps, 0)
+	var bias []float32
+	if tc.bias {
+		bias = randomFloats(rng, p.Channels, 0)
+	}
+	outPlane := p.OutH * p.OutW
+	dst, intact := withSentinel(p.Channels * outPlane)
+	for i := range dst {
+		dst[i] = float32(math.NaN())
+	}
+	DepthwiseConv2D(dst, src, weights, bias, p, tc.relu)
+
+	// Each channel is a one-channel convolution with one filter.
+	one := p
+	one.Channels = 1
+	const eps = 1.0 / (1 << 23)
+	for c := 0; c < p.Channels; c++ {
+		var b []float32
+		if bias != nil {
+			b = bias[c : c+1]
+		}
+		want, mag := directConv2D(src[c*p.Height*p.Width:], weights[c*taps:(c+1)*taps], b, 1, one, tc.relu)
+		for i := range want {
+			got := dst[c*outPlane+i]
+			tol := 2*eps*float64(taps+2)*mag[i] + 1e-30
+			if diff := math.Abs(float64(got) - want[i]); !(diff <= tol) {
+				t.Fatalf("%v: channel %d pixel %d = %v, want %v (tolerance %.3g)", tc, c, i, got, want[i], tol)
+			}
+		}
+	}
+	if !intact() {
+		t.Fatalf("%v: DepthwiseConv2D wrote past the end of dst", tc)
+	}
+}
+
+func TestDepthwiseConv2DMatchesDirect(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(41, 42))
+		cases := []convCase{
+			{c: 32, h: 112, w: 112, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{c: 5, h: 15, w: 17, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
+			{c: 3, h: 9, w: 40, kh: 5, kw: 5, sh: 1, sw: 1, dh: 2, dw: 2, pt: 4, pl: 4, pb: 4, pr: 4, relu: true},
+			{c: 1, h: 1, w: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1},
+			{c: 2, h: 4, w: 4, kh: 7, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3},
+			{c: 4, h: 6, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 2, pb: 2, pr: 0, bias: true},
+		}
+		for _, tc := range cases {
+			runDepthwiseCase(t, rng, tc)
+		}
+		for range 200 {
+			tc := convCase{
+				c: 1 + rng.IntN(5), h: 1 + rng.IntN(12), w: 1 + rng.IntN(45),
+				kh: 1 + rng.IntN(4), kw: 1 + rng.IntN(4), sh: 1 + rng.IntN(3), sw: 1 + rng.IntN(2),
+				dh: 1 + rng.IntN(2), dw: 1 + rng.IntN(2), pt: rng.IntN(3), pl: rng.IntN(3), pb: rng.IntN(3), pr: rng.IntN(3),
+				bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0,
+			}
+			runDepthwiseCase(t, rng, tc)
+		}
+	})
+}
+
+func TestTapsRowMatchesGeneric(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(43, 44))
+		for _, n := range vectorLengths() {
+			for _, taps := range []int{1, 2, 9, 25} {
+				offsets := make([]int, taps)
+				for i := range offsets {
+					offsets[i] = rng.IntN(50)
+				}
+				src := randomFloats(rng, n+60, 3)
+				weights := randomFloats(rng, taps, 0)
+				bias := rng.Float32() - 0.5
+				relu := taps%2 == 1
+				want := make([]float32, n)
+				tapsRowGeneric(want, src, offsets, weights, bias, relu)
+				got, intact := withSentinel(n)
+				impl.tapsRow(got, src, offsets, weights, bias, relu)
+				for x := range got {
+					if !closeOrSameSpecial(got[x], want[x], taps) {
+						t.Fatalf("n=%d taps=%d: output %d = %v, generic %v", n, taps, x, got[x], want[x])
+					}
+				}
+				if !intact() {
+					t.Fatalf("n=%d taps=%d: wrote past the end of dst", n, taps)
+				}
+			}
+		}
+	})
+}
+
+// closeOrSameSpecial reports whether got equals want up to the rounding of
+// a sum of terms (fused or not), or both are the same non-finite value.
+func closeOrSameSpecial(got, want float32, terms int) bool {
+	if sameFloat(got, want) {
+		return true
+	}
+	g, w := float64(got), float64(want)
+	if math.IsNaN(g) || math.IsNaN(w) || math.IsInf(g, 0) || math.IsInf(w, 0) {
+		return false
+	}
+	return math.Abs(g-w) <= 4*float64(terms)*(1.0/(1<<23))*max(math.Abs(w), 1)
+}
+
+func BenchmarkDepthwiseConv2D(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	tc := convCase{c: 32, h: 112, w: 112, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true}
+	p := tc.params()
+	src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+	weights := randomFloats(rng, p.Channels*9, 0)
+	bias := randomFloats(rng, p.Channels, 0)
+	dst := make([]float32, p.Channels*p.OutH*p.OutW)
+	benchEachImpl(b, "mobilenet_dw3x3_32ch_112px", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			DepthwiseConv2D(dst, src, weights, bias, p, false)
+		}
+		flops := 2 * 9 * float64(len(dst)) * float64(b.N)
+		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+	})
+}

@@ -15,6 +15,8 @@ type kernelSet struct {
 	maxRows   func(dst, x, y []float32)
 	maxPairs  func(dst, src []float32)
 	tapsRow   func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+	dotRows   func(dst, x, w []float32, ldw int)
+	axpy      func(y, x []float32, alpha float32)
 }
 
 // availableKernels returns the implementations that this build can run on
@@ -46,6 +48,12 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.tapsRow == nil {
 		ks.tapsRow = genericKernels.tapsRow
 	}
+	if ks.dotRows == nil {
+		ks.dotRows = genericKernels.dotRows
+	}
+	if ks.axpy == nil {
+		ks.axpy = genericKernels.axpy
+	}
 	return ks
 }
 
@@ -56,6 +64,8 @@ var genericKernels = kernelSet{
 	maxRows:   maxRowsGeneric,
 	maxPairs:  maxPairsGeneric,
 	tapsRow:   tapsRowGeneric,
+	dotRows:   dotRowsGeneric,
+	axpy:      axpyGeneric,
 }
 
 // implEnv names the environment variable that selects an implementation.

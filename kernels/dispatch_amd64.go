@@ -11,6 +11,8 @@ var avx2Kernels = kernelSet{
 	maxRows:   maxRowsAVX2,
 	maxPairs:  maxPairsAVX2,
 	tapsRow:   tapsRowChecked,
+	dotRows:   dotRowsChecked,
+	axpy:      axpyChecked,
 }
 
 // hasAVX2 reports whether the AVX2 kernels can run. cpuid reports AVX only
@@ -52,4 +54,24 @@ func tapsRowChecked(dst, src []float32, offsets []int, weights []float32, bias f
 		}
 	}
 	tapsRowFMA(dst, src, offsets, weights, bias, relu)
+}
+
+// dotRowsChecked checks that every row of w that the assembly reads lies
+// inside w.
+func dotRowsChecked(dst, x, w []float32, ldw int) {
+	if len(dst) == 0 {
+		return
+	}
+	if ldw < 0 || (len(dst)-1) > (len(w)-len(x))/max(ldw, 1) || len(w) < len(x) {
+		panic("kernels: matrix-vector kernel rows outside w")
+	}
+	dotRowsFMA(dst, x, w, ldw)
+}
+
+// axpyChecked checks that x is at least as long as y.
+func axpyChecked(y, x []float32, alpha float32) {
+	if len(x) < len(y) {
+		panic("kernels: axpy source shorter than destination")
+	}
+	axpyFMA(y, x, alpha)
 }

@@ -68,6 +68,15 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				row := guardedCopy(t, randomFloats(rng, n+2, 3), atEnd)
 				impl.tapsRow(dst, row, offsets, weights, 0.5, true)
 
+				// Matrix-vector kernels: two rows of w, the second ending at
+				// the end of w, and an axpy over whole guarded slices.
+				w := guardedCopy(t, randomFloats(rng, 2*n+1, 0), atEnd)
+				dots := guardedFloats(t, 2, atEnd)
+				if n > 0 {
+					impl.dotRows(dots, x, w, n+1)
+				}
+				impl.axpy(y, x, 0.5)
+
 				pairs := guardedCopy(t, randomFloats(rng, 2*n, 3), atEnd)
 				MaxPairs(dst, pairs)
 				for i := range dst {

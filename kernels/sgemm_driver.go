@@ -24,6 +24,10 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
+	if m == 1 {
+		gemvRow(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c)
+		return
+	}
 	if beta != 0 && beta != 1 {
 		scaleMatrix(m, n, beta, c, ldc)
 		beta = 1

@@ -44,18 +44,26 @@ func Im2col(dst, src []float32, c, h, w int, p Params) {
 		panic(fmt.Sprintf("im2col: destination has %d elements, want %d rows of %d columns", len(dst), rows, cols))
 	}
 
-	row := 0
+	planeRows := p.KernelH * p.KernelW
 	for ci := 0; ci < c; ci++ {
 		plane := src[ci*planeSize : (ci+1)*planeSize]
-		for ki := 0; ki < p.KernelH; ki++ {
-			for kj := 0; kj < p.KernelW; kj++ {
-				tap := tapOffsets{
-					row: ki*p.DilationH - p.PadTop,
-					col: kj*p.DilationW - p.PadLeft,
-				}
-				lowerTap(dst[row*cols:(row+1)*cols], plane, h, w, outH, outW, tap, p)
-				row++
+		lowerPlane(dst[ci*planeRows*cols:(ci+1)*planeRows*cols], plane, h, w, outH, outW, p)
+	}
+}
+
+// lowerPlane fills dst, KernelH*KernelW rows of outH*outW columns, with
+// the Im2col rows of one channel plane of h×w elements.
+func lowerPlane(dst, plane []float32, h, w, outH, outW int, p Params) {
+	cols := outH * outW
+	row := 0
+	for ki := 0; ki < p.KernelH; ki++ {
+		for kj := 0; kj < p.KernelW; kj++ {
+			tap := tapOffsets{
+				row: ki*p.DilationH - p.PadTop,
+				col: kj*p.DilationW - p.PadLeft,
 			}
+			lowerTap(dst[row*cols:(row+1)*cols], plane, h, w, outH, outW, tap, p)
+			row++
 		}
 	}
 }

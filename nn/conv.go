@@ -1,20 +1,20 @@
 package nn
 
-import (
-	"github.com/simdnn/simdnn/im2col"
-	"github.com/simdnn/simdnn/kernels"
-)
+import "slices"
 
-// Conv is the ONNX Conv operator on NCHW input: inputs X [N, C, H, W],
-// W [M, C/Group, kH, kW] and optional B [M]; output Y [N, M, outH, outW].
-// Empty slices take the ONNX defaults (kernel shape from W, strides and
-// dilations 1, pads 0).
+// Conv is the ONNX Conv operator on 1-D, 2-D and 3-D input. It takes
+// X [N, C, spatial...], W [M, C/Group, kernel...] with one kernel size per
+// spatial axis, and the optional B [M], and returns Y [N, M, out...]. The
+// lists below have one value per spatial axis, outermost first (depth,
+// height, width), and Pads has all begin values followed by all end
+// values, as in ONNX. Empty slices take the ONNX defaults: kernel shape
+// from W, strides and dilations 1, pads 0.
 type Conv struct {
 	NodeName    string
-	KernelShape []int  // [kH, kW]
-	Strides     []int  // [sH, sW]
-	Pads        []int  // [hBegin, wBegin, hEnd, wEnd]
-	Dilations   []int  // [dH, dW]
+	KernelShape []int  // checked against W when set
+	Strides     []int  // default 1 per axis
+	Pads        []int  // [x1Begin, x2Begin, ..., x1End, x2End, ...], default 0
+	Dilations   []int  // default 1 per axis
 	Group       int    // 0 means 1
 	AutoPad     string // "", "NOTSET", "VALID", "SAME_UPPER" or "SAME_LOWER"
 }
@@ -27,13 +27,18 @@ func (c Conv) OpType() string { return "Conv" }
 
 // convShape is a Conv layer's geometry for one input shape.
 type convShape struct {
-	batch, inC, h, w int
-	outC, groups     int
+	batch, inC   int
+	outC, groups int
+	in           []int // spatial input shape
 	window
 
+	// patchSize is the length of one lowered input patch, the K of each
+	// group's GEMM: groupInC times the kernel size.
+	patchSize int
+
 	// colSize is the element count of the im2col buffer, which holds one
-	// group of one image: patchSize rows of outH*outW. It is 0 when the
-	// pointwise path needs no buffer.
+	// group of one image (of one output depth for 3-D input): patchSize
+	// rows of outH*outW. It is 0 when the pointwise path needs no buffer.
 	colSize int
 }
 
@@ -43,33 +48,38 @@ func (s convShape) groupInC() int { return s.inC / s.groups }
 // groupOutC returns the output channels of one group.
 func (s convShape) groupOutC() int { return s.outC / s.groups }
 
-// patchSize returns the length of one lowered input patch, the K of each
-// group's GEMM: groupInC*kH*kW.
-func (s convShape) patchSize() int { return s.groupInC() * s.KernelH * s.KernelW }
-
 // pointwise reports whether the convolution is a plain matrix product of
-// the weights with the input planes: a 1×1 kernel with stride 1 and no
-// padding. Dilation does not matter for a 1×1 kernel.
+// the weights with the input planes: a kernel of one tap with stride 1 and
+// no padding on every axis. Dilation does not matter for one tap.
 func (s convShape) pointwise() bool {
-	p := s.Params
-	return p.KernelH == 1 && p.KernelW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
-		p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
+	for _, a := range s.axes {
+		if a.kernel != 1 || a.stride != 1 || a.padBegin != 0 || a.padEnd != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Forward computes Y from X, W and the optional B. Each image and group is
-// lowered with im2col and multiplied by the group's weights with one Sgemm.
-// The pointwise case multiplies the input planes without im2col.
+// lowered with im2col and multiplied by the group's weights with Sgemm:
+// 1-D input runs as 2-D input of height 1, and 3-D input is lowered one
+// output depth at a time. The pointwise case multiplies the input planes
+// without im2col. Sums are accumulated in float32 by Sgemm.
 func (c Conv) Forward(inputs []*Tensor) ([]*Tensor, error) {
 	if err := checkInputCount(c, inputs, 2, 3); err != nil {
 		return nil, err
 	}
-	x, err := floatInput(c, inputs, 0, "X", 4)
+	x, err := spatialInput(c, inputs, 0, "X")
 	if err != nil {
 		return nil, err
 	}
-	weight, err := floatInput(c, inputs, 1, "W", 4)
+	weight, err := floatInput(c, inputs, 1, "W", -1)
 	if err != nil {
 		return nil, err
+	}
+	if len(weight.Shape) != len(x.Shape) {
+		return nil, layerError(c, "input W has rank %d (shape %v), want rank %d to match X %v",
+			len(weight.Shape), weight.Shape, len(x.Shape), x.Shape)
 	}
 	var bias *Tensor
 	if optionalInput(inputs, 2) != nil {
@@ -82,22 +92,24 @@ func (c Conv) Forward(inputs []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := newOutput(c, s.batch, s.outC, s.outH, s.outW)
+	outShape := append([]int{s.batch, s.outC}, s.outShape()...)
+	y, err := newOutput(c, outShape...)
 	if err != nil {
 		return nil, err
 	}
 	c.compute(y, x, weight, s)
 	if bias != nil {
-		addChannelBias(y.Data, bias.Data, s.batch, s.outC, s.outH*s.outW)
+		addChannelBias(y.Data, bias.Data, s.batch, s.outC, elementCount(s.outShape()))
 	}
 	return []*Tensor{y}, nil
 }
 
 // resolveShape checks the attributes and the shapes of X, W and B against
-// each other and returns the convolution geometry.
+// each other and returns the convolution geometry. X and W have the same
+// rank.
 func (c Conv) resolveShape(xShape, wShape []int, bias *Tensor) (convShape, error) {
 	s := convShape{
-		batch: xShape[0], inC: xShape[1], h: xShape[2], w: xShape[3],
+		batch: xShape[0], inC: xShape[1], in: xShape[2:],
 		outC: wShape[0], groups: c.Group,
 	}
 	if s.groups == 0 {
@@ -120,60 +132,33 @@ func (c Conv) resolveShape(xShape, wShape []int, bias *Tensor) (convShape, error
 		return s, layerError(c, "input B has shape %v, want [%d] to match W", bias.Shape, s.outC)
 	}
 
-	kernelH, kernelW := wShape[2], wShape[3]
-	if len(c.KernelShape) != 0 && (len(c.KernelShape) != 2 || c.KernelShape[0] != kernelH || c.KernelShape[1] != kernelW) {
-		return s, layerError(c, "kernel_shape %v does not match the %dx%d kernel of W", c.KernelShape, kernelH, kernelW)
+	kernel := wShape[2:]
+	if len(c.KernelShape) != 0 && !slices.Equal(c.KernelShape, kernel) {
+		return s, layerError(c, "kernel_shape %v does not match the %s kernel of W", c.KernelShape, formatSizes(kernel))
 	}
 
 	attrs := windowAttrs{strides: c.Strides, pads: c.Pads, dilations: c.Dilations, autoPad: c.AutoPad}
-	win, err := resolveWindow(c, attrs, kernelH, kernelW, s.h, s.w)
+	win, err := resolveWindow(c, attrs, kernel, s.in)
 	if err != nil {
 		return s, err
 	}
 	s.window = win
 
+	// W may be empty, so its other dimensions do not bound the patch size.
+	s.patchSize, err = NumElements(append([]int{s.groupInC()}, kernel...))
+	if err != nil {
+		return s, layerError(c, "im2col buffer: %v", err)
+	}
 	if !s.pointwise() {
-		s.colSize, err = NumElements([]int{s.patchSize(), s.outH, s.outW})
+		// One lowered matrix covers the last two output axes.
+		lowered := win.as2D().outShape()
+		lowered = lowered[len(lowered)-2:]
+		s.colSize, err = NumElements([]int{s.patchSize, lowered[0], lowered[1]})
 		if err != nil {
 			return s, layerError(c, "im2col buffer: %v", err)
 		}
 	}
 	return s, nil
-}
-
-// compute writes the convolution of x with weight, without bias, into y.
-func (c Conv) compute(y, x, weight *Tensor, s convShape) {
-	inPlane := s.h * s.w
-	outPlane := s.outH * s.outW
-	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize()
-	if outPlane == 0 || groupOutC == 0 || k == 0 {
-		// y is empty, or every output is the empty sum 0.
-		return
-	}
-
-	pointwise := s.pointwise()
-	var col []float32
-	if !pointwise {
-		col = make([]float32, s.colSize)
-	}
-
-	for n := 0; n < s.batch; n++ {
-		for g := 0; g < s.groups; g++ {
-			xOffset := (n*s.inC + g*groupInC) * inPlane
-			xg := x.Data[xOffset : xOffset+groupInC*inPlane]
-			wg := weight.Data[g*groupOutC*k : (g+1)*groupOutC*k]
-			yOffset := (n*s.outC + g*groupOutC) * outPlane
-			yg := y.Data[yOffset : yOffset+groupOutC*outPlane]
-
-			if pointwise {
-				// Y[groupOutC][h*w] = W[groupOutC][groupInC] × X[groupInC][h*w].
-				kernels.Sgemm(false, false, groupOutC, outPlane, k, 1, wg, k, xg, inPlane, 0, yg, outPlane)
-				continue
-			}
-			im2col.Im2col(col, xg, groupInC, s.h, s.w, s.Params)
-			kernels.Sgemm(false, false, groupOutC, outPlane, k, 1, wg, k, col, outPlane, 0, yg, outPlane)
-		}
-	}
 }
 
 // addChannelBias adds bias[m] to every element of channel m of y, which has

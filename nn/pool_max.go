@@ -6,17 +6,26 @@ import (
 	"github.com/simdnn/simdnn/kernels"
 )
 
-// MaxPool is the ONNX MaxPool operator on NCHW input. Padded positions
-// never win the maximum. Only the first output (Y) is produced.
+// MaxPool is the ONNX MaxPool operator on 1-D, 2-D and 3-D input
+// X [N, C, spatial...]. The lists have one value per spatial axis,
+// outermost first, and Pads has all begin values followed by all end
+// values. Empty Strides, Pads and Dilations take the ONNX defaults 1, 0
+// and 1.
 type MaxPool struct {
-	NodeName     string
-	KernelShape  []int // [kH, kW], required
-	Strides      []int
-	Pads         []int // [hBegin, wBegin, hEnd, wEnd]
-	Dilations    []int
-	CeilMode     bool
-	AutoPad      string
+	NodeName    string
+	KernelShape []int // required
+	Strides     []int
+	Pads        []int // [x1Begin, x2Begin, ..., x1End, x2End, ...]
+	Dilations   []int
+	CeilMode    bool
+	AutoPad     string // "", "NOTSET", "VALID", "SAME_UPPER" or "SAME_LOWER"
+	// StorageOrder is the ONNX storage_order of Indices: 0 for row-major,
+	// 1 for column-major spatial order.
 	StorageOrder int
+	// OutputIndices makes Forward also return the optional second output
+	// Indices, at the cost of a slower scalar path. Set it when the node's
+	// second output is used.
+	OutputIndices bool
 }
 
 // Name returns the node name.
@@ -25,58 +34,76 @@ func (p MaxPool) Name() string { return p.NodeName }
 // OpType returns "MaxPool".
 func (p MaxPool) OpType() string { return "MaxPool" }
 
-// Forward returns Y [N, C, outH, outW], the maximum of each window of
-// X [N, C, H, W]. Padded taps are ignored rather than read as 0. A window
-// that covers no input element, because it lies in the padding or its
-// dilated taps step over the input, yields -Inf. NaN in a window propagates
-// to its output, as with Go's built-in max.
+// Forward returns Y [N, C, out...], the maximum of each window of
+// X [N, C, spatial...], and with OutputIndices also Indices, an int64
+// tensor of Y's shape (see maxPoolIndices). Padded taps are ignored rather
+// than read as 0. A window that covers no input element, because it lies
+// in the padding or its dilated taps step over the input, yields -Inf.
+// NaN in a window propagates to its output, and +0 beats -0, as with Go's
+// built-in max.
 func (p MaxPool) Forward(inputs []*Tensor) ([]*Tensor, error) {
 	if err := checkInputCount(p, inputs, 1, 1); err != nil {
 		return nil, err
 	}
-	x, err := floatInput(p, inputs, 0, "X", 4)
+	x, err := spatialInput(p, inputs, 0, "X")
 	if err != nil {
 		return nil, err
 	}
-	if len(p.KernelShape) != 2 {
-		return nil, layerError(p, "kernel_shape %v has %d values, want 2 for 2-D input", p.KernelShape, len(p.KernelShape))
+	in := x.Shape[2:]
+	if err := kernelAttribute(p, p.KernelShape, len(in)); err != nil {
+		return nil, err
 	}
 	if p.StorageOrder != 0 && p.StorageOrder != 1 {
 		return nil, layerError(p, "storage_order %d, want 0 (row major) or 1 (column major)", p.StorageOrder)
 	}
 
-	batch, channels, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	attrs := windowAttrs{strides: p.Strides, pads: p.Pads, dilations: p.Dilations, autoPad: p.AutoPad, ceilMode: p.CeilMode}
-	win, err := resolveWindow(p, attrs, p.KernelShape[0], p.KernelShape[1], h, w)
+	win, err := resolveWindow(p, attrs, p.KernelShape, in)
 	if err != nil {
 		return nil, err
 	}
-	y, err := newOutput(p, batch, channels, win.outH, win.outW)
+	outShape := append([]int{x.Shape[0], x.Shape[1]}, win.outShape()...)
+	y, err := newOutput(p, outShape...)
 	if err != nil {
 		return nil, err
 	}
+	planes := x.Shape[0] * x.Shape[1]
+
+	if p.OutputIndices {
+		indices, err := newInt64Output(p, outShape)
+		if err != nil {
+			return nil, err
+		}
+		maxPoolIndices(y.Data, indices.Int64, x.Data, planes, win, p.StorageOrder == 1)
+		return []*Tensor{y, indices}, nil
+	}
+
 	if len(y.Data) == 0 {
 		return []*Tensor{y}, nil
 	}
-
-	planes := batch * channels
-	if isPool2x2Stride2(win, h, w) {
-		maxPool2x2Stride2(y.Data, x.Data, planes, h, w, win.outH, win.outW)
+	if isPool2x2Stride2(win) {
+		h, w := win.axes[0].in, win.axes[1].in
+		maxPool2x2Stride2(y.Data, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out)
 	} else {
-		maxPoolGeneral(y.Data, x.Data, planes, h, w, win)
+		maxPoolRows(y.Data, x.Data, planes, win)
 	}
 	return []*Tensor{y}, nil
 }
 
-// isPool2x2Stride2 reports whether every window is a 2×2 block of the
-// input at an even position: kernel 2×2, stride 2, no padding, no dilation,
-// and no partial window at the end, which ceil mode can add.
-func isPool2x2Stride2(win window, h, w int) bool {
-	q := win.Params
-	return q.KernelH == 2 && q.KernelW == 2 && q.StrideH == 2 && q.StrideW == 2 &&
-		q.DilationH == 1 && q.DilationW == 1 &&
-		q.PadTop == 0 && q.PadLeft == 0 && q.PadBottom == 0 && q.PadRight == 0 &&
-		2*win.outH <= h && 2*win.outW <= w
+// isPool2x2Stride2 reports whether win is 2-D and every window is a 2×2
+// block of the input at an even position: kernel 2×2, stride 2, no
+// padding, no dilation, and no partial window at the end, which ceil mode
+// can add.
+func isPool2x2Stride2(win window) bool {
+	if len(win.axes) != 2 {
+		return false
+	}
+	for _, a := range win.axes {
+		if a.kernel != 2 || a.stride != 2 || a.dilation != 1 || a.padBegin != 0 || a.padEnd != 0 || 2*a.out > a.in {
+			return false
+		}
+	}
+	return true
 }
 
 // maxPool2x2Stride2 pools each pair of input rows into one output row: the
@@ -96,61 +123,49 @@ func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int) {
 	}
 }
 
-// maxPoolGeneral pools any window. For each output row it takes the
-// elementwise maximum of the input rows under the window's valid taps,
-// then the maximum of each window's valid columns of that row.
-func maxPoolGeneral(y, x []float32, planes, h, w int, win window) {
-	q := win.Params
-	rowMax := make([]float32, w)
+// maxPoolRows pools any window of any spatial rank. The last axis is the
+// row. For each output row it takes the elementwise maximum, with
+// MaxRows, of the input rows under the valid taps of the outer axes, then
+// the maximum of each window's valid taps along that row.
+func maxPoolRows(y, x []float32, planes int, win window) {
+	rows := newRowWindows(win)
+	rowMax := make([]float32, rows.last.in)
 	negInf := float32(math.Inf(-1))
 
 	for plane := 0; plane < planes; plane++ {
-		in := x[plane*h*w : (plane+1)*h*w]
-		out := y[plane*win.outH*win.outW : (plane+1)*win.outH*win.outW]
+		in := x[plane*rows.inSize : (plane+1)*rows.inSize]
+		out := y[plane*rows.outSize : (plane+1)*rows.outSize]
 
-		for oh := 0; oh < win.outH; oh++ {
-			outRow := out[oh*win.outW : (oh+1)*win.outW]
-			ihStart := oh*q.StrideH - q.PadTop
-			kiBegin, kiEnd := validTaps(ihStart, q.DilationH, h, q.KernelH)
-			if kiBegin == kiEnd {
+		for r := 0; r < rows.outRows; r++ {
+			outRow := out[r*rows.last.out : (r+1)*rows.last.out]
+			first := true
+			rows.eachInputRow(r, func(offset int) {
+				row := in[offset : offset+rows.last.in]
+				if first {
+					copy(rowMax, row)
+					first = false
+					return
+				}
+				kernels.MaxRows(rowMax, rowMax, row)
+			})
+			if first {
+				// No outer tap reads the input.
 				for i := range outRow {
 					outRow[i] = negInf
 				}
 				continue
 			}
 
-			ih := ihStart + kiBegin*q.DilationH
-			copy(rowMax, in[ih*w:(ih+1)*w])
-			for ki := kiBegin + 1; ki < kiEnd; ki++ {
-				ih := ihStart + ki*q.DilationH
-				kernels.MaxRows(rowMax, rowMax, in[ih*w:(ih+1)*w])
-			}
-
-			for ow := range outRow {
-				iwStart := ow*q.StrideW - q.PadLeft
-				kjBegin, kjEnd := validTaps(iwStart, q.DilationW, w, q.KernelW)
+			last := rows.last
+			for o := range outRow {
+				begin, end := last.validTaps(o)
+				start := last.start(o)
 				m := negInf
-				for kj := kjBegin; kj < kjEnd; kj++ {
-					m = max(m, rowMax[iwStart+kj*q.DilationW])
+				for k := begin; k < end; k++ {
+					m = max(m, rowMax[start+k*last.dilation])
 				}
-				outRow[ow] = m
+				outRow[o] = m
 			}
 		}
 	}
-}
-
-// validTaps returns the kernel taps [begin, end), within [0, kernel), whose
-// input position start + tap*dilation lies inside [0, inLen). It divides
-// instead of stepping through positions, so no position is computed that
-// could overflow int.
-func validTaps(start, dilation, inLen, kernel int) (begin, end int) {
-	if start < 0 {
-		begin = ceilDivide(-start, dilation)
-	}
-	if inLen > start {
-		end = ceilDivide(inLen-start, dilation)
-	}
-	end = min(end, kernel)
-	begin = min(begin, end)
-	return begin, end
 }

@@ -35,32 +35,9 @@ func (s Softmax) Forward(inputs []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	rank := len(x.Shape)
-	if rank == 0 {
-		return nil, layerError(s, "input is a scalar, want rank at least 1")
-	}
-	axis := s.Axis
-	if axis < -rank || axis >= rank {
-		return nil, layerError(s, "axis %d out of range [%d, %d] for input of shape %v", s.Axis, -rank, rank-1, x.Shape)
-	}
-	if axis < 0 {
-		axis += rank
-	}
-
-	// The input is viewed as [outer, rowLen, inner], so each softmax row has
-	// rowLen elements spaced inner apart. No product can overflow, because
-	// each divides the element count of a valid tensor or is multiplied by a
-	// 0 dimension.
-	outer, rowLen, inner := 1, x.Shape[axis], 1
-	for _, d := range x.Shape[:axis] {
-		outer *= d
-	}
-	for _, d := range x.Shape[axis+1:] {
-		inner *= d
-	}
-	if s.Coerce2D {
-		rowLen *= inner
-		inner = 1
+	outer, rowLen, inner, err := softmaxRows(s, s.Axis, s.Coerce2D, x.Shape)
+	if err != nil {
+		return nil, err
 	}
 
 	y, err := newOutput(s, x.Shape...)
@@ -99,4 +76,37 @@ func softmaxRow(dst, src []float32, n, stride int, exps []float64) {
 	for j := 0; j < n; j++ {
 		dst[j*stride] = float32(exps[j] / sum)
 	}
+}
+
+// softmaxRows checks axis against shape and returns the layout of the rows
+// that Softmax and LogSoftmax normalise: the input is viewed as
+// [outer, rowLen, inner], so each row has rowLen elements spaced inner
+// apart. With coerce2D a row is all dimensions from axis on. axis must lie
+// in [-r, r-1] for a shape of rank r >= 1.
+func softmaxRows(l Layer, axis int, coerce2D bool, shape []int) (outer, rowLen, inner int, err error) {
+	rank := len(shape)
+	if rank == 0 {
+		return 0, 0, 0, layerError(l, "input is a scalar, want rank at least 1")
+	}
+	if axis < -rank || axis >= rank {
+		return 0, 0, 0, layerError(l, "axis %d out of range [%d, %d] for input of shape %v", axis, -rank, rank-1, shape)
+	}
+	if axis < 0 {
+		axis += rank
+	}
+
+	// No product can overflow, because each divides the element count of a
+	// valid tensor or is multiplied by a 0 dimension.
+	outer, rowLen, inner = 1, shape[axis], 1
+	for _, d := range shape[:axis] {
+		outer *= d
+	}
+	for _, d := range shape[axis+1:] {
+		inner *= d
+	}
+	if coerce2D {
+		rowLen *= inner
+		inner = 1
+	}
+	return outer, rowLen, inner, nil
 }

@@ -2,38 +2,45 @@ package nn
 
 import (
 	"math"
-
-	"github.com/simdnn/simdnn/im2col"
+	"strconv"
+	"strings"
 )
 
-// windowAttrs are the ONNX attributes of a 2-D sliding window, shared by
-// Conv and MaxPool, as the importer stores them: an empty slice takes the
-// ONNX default.
+// maxSpatialRank is the largest number of spatial axes that Conv and the
+// windowed pooling layers accept: 1-D, 2-D and 3-D inputs.
+const maxSpatialRank = 3
+
+// windowAttrs are the ONNX attributes of a sliding window, shared by Conv
+// and the pooling layers, as the importer stores them: an empty slice takes
+// the ONNX default. Lists have one value per spatial axis, outermost first.
 type windowAttrs struct {
-	strides   []int // [sH, sW], default 1
-	pads      []int // [hBegin, wBegin, hEnd, wEnd], default 0
-	dilations []int // [dH, dW], default 1
+	strides   []int // default 1
+	pads      []int // all begin values, then all end values; default 0
+	dilations []int // default 1
 	autoPad   string
-	ceilMode  bool // MaxPool only
+	ceilMode  bool // pooling only
 }
 
-// window is a resolved 2-D window: explicit pads, strides and dilations,
-// and the output size they give for one input size.
-type window struct {
-	im2col.Params
-	outH, outW int
-}
-
-// axisWindow is the window geometry along one spatial axis.
+// axisWindow is the window geometry along one spatial axis, in input
+// elements: the input and output lengths, the kernel, and the explicit
+// pads, including those that auto_pad implies.
 type axisWindow struct {
+	in, out                  int
 	kernel, stride, dilation int
 	padBegin, padEnd         int
 }
 
-// resolveWindow checks the window attributes and computes explicit pads and
-// the output size for an h×w input and a kernelH×kernelW kernel.
+// window is a resolved sliding window, one axisWindow per spatial axis,
+// outermost first.
+type window struct {
+	axes []axisWindow
+}
+
+// resolveWindow checks the window attributes and computes explicit pads
+// and the output shape for an input of spatial shape in and a kernel of
+// shape kernel, which has the same length.
 //
-// With auto_pad NOTSET (or empty) the output size along an axis is
+// With auto_pad NOTSET (or empty) the output length along an axis is
 //
 //	floor((in + padBegin + padEnd - ((kernel-1)*dilation + 1)) / stride) + 1
 //
@@ -43,101 +50,179 @@ type axisWindow struct {
 // uses no padding and the floor formula. SAME_UPPER and SAME_LOWER give
 // ceil(in / stride) and pad just enough for it, putting an odd unit of
 // padding at the end (UPPER) or the beginning (LOWER). Ceil mode affects
-// NOTSET only, because the ONNX MaxPool documentation gives the auto_pad
-// output sizes without it.
+// NOTSET only. For VALID, ceil((in - extent + 1) / stride) equals
+// floor((in - extent) / stride) + 1 for every integer length, and likewise
+// ceil(in / stride) equals floor((in - 1) / stride) + 1 for SAME, so the
+// ceil and floor forms of those output lengths agree.
 //
-// An output size of 0 is valid, because the window then exceeds the padded
-// input by less than one stride. A negative output size is an error.
-func resolveWindow(l Layer, a windowAttrs, kernelH, kernelW, h, w int) (window, error) {
-	if kernelH < 1 || kernelW < 1 {
-		return window{}, layerError(l, "kernel %dx%d, want both sizes at least 1", kernelH, kernelW)
+// An output length of 0 is valid, because the window then exceeds the
+// padded input by less than one stride. A negative output length is an
+// error.
+func resolveWindow(l Layer, a windowAttrs, kernel, in []int) (window, error) {
+	rank := len(in)
+	for _, k := range kernel {
+		if k < 1 {
+			return window{}, layerError(l, "kernel %s, want every size at least 1", formatSizes(kernel))
+		}
 	}
-	strideH, strideW, err := pairAttribute(l, "strides", a.strides)
+	strides, err := axisAttribute(l, "strides", a.strides, rank)
 	if err != nil {
 		return window{}, err
 	}
-	dilationH, dilationW, err := pairAttribute(l, "dilations", a.dilations)
+	dilations, err := axisAttribute(l, "dilations", a.dilations, rank)
 	if err != nil {
 		return window{}, err
 	}
-	pads, err := padsAttribute(l, a.pads, a.autoPad)
+	pads, err := padsAttribute(l, a.pads, a.autoPad, rank)
 	if err != nil {
 		return window{}, err
 	}
 
-	axisH := axisWindow{kernel: kernelH, stride: strideH, dilation: dilationH, padBegin: pads[0], padEnd: pads[2]}
-	axisW := axisWindow{kernel: kernelW, stride: strideW, dilation: dilationW, padBegin: pads[1], padEnd: pads[3]}
-	outH, err := axisH.resolve(l, "height", h, a.autoPad, a.ceilMode)
-	if err != nil {
-		return window{}, err
+	win := window{axes: make([]axisWindow, rank)}
+	negative := false
+	for i := range win.axes {
+		axis := &win.axes[i]
+		*axis = axisWindow{
+			in: in[i], kernel: kernel[i], stride: strides[i], dilation: dilations[i],
+			padBegin: pads[i], padEnd: pads[rank+i],
+		}
+		axis.out, err = axis.resolve(l, axisName(i, rank), a.autoPad, a.ceilMode)
+		if err != nil {
+			return window{}, err
+		}
+		negative = negative || axis.out < 0
 	}
-	outW, err := axisW.resolve(l, "width", w, a.autoPad, a.ceilMode)
-	if err != nil {
-		return window{}, err
+	if negative {
+		extents, padded := make([]int, rank), make([]int, rank)
+		for i, axis := range win.axes {
+			extents[i], _ = axis.extent()
+			padded[i] = axis.in + axis.padBegin + axis.padEnd
+		}
+		return window{}, layerError(l, "dilated kernel %s larger than padded input %s by more than stride %s",
+			formatSizes(extents), formatSizes(padded), formatSizes(strides))
 	}
-	if outH < 0 || outW < 0 {
-		extentH, _ := axisH.extent()
-		extentW, _ := axisW.extent()
-		return window{}, layerError(l, "dilated kernel %dx%d larger than padded input %dx%d by more than stride %dx%d",
-			extentH, extentW, h+axisH.padBegin+axisH.padEnd, w+axisW.padBegin+axisW.padEnd, strideH, strideW)
-	}
-
-	return window{
-		Params: im2col.Params{
-			KernelH: kernelH, KernelW: kernelW,
-			StrideH: strideH, StrideW: strideW,
-			PadTop: axisH.padBegin, PadLeft: axisW.padBegin,
-			PadBottom: axisH.padEnd, PadRight: axisW.padEnd,
-			DilationH: dilationH, DilationW: dilationW,
-		},
-		outH: outH,
-		outW: outW,
-	}, nil
+	return win, nil
 }
 
-// pairAttribute returns the two values of strides or dilations, 1 and 1
-// when the attribute is empty, after checking that both are at least 1.
-func pairAttribute(l Layer, name string, values []int) (int, int, error) {
+// outShape returns the output length of every spatial axis.
+func (w window) outShape() []int {
+	out := make([]int, len(w.axes))
+	for i, a := range w.axes {
+		out[i] = a.out
+	}
+	return out
+}
+
+// unitAxis is the window along an axis of length 1 that a 1-D input gains
+// when it runs on a 2-D path: one tap, no padding, one output.
+var unitAxis = axisWindow{in: 1, out: 1, kernel: 1, stride: 1, dilation: 1}
+
+// as2D returns a 1-D window as the equivalent 2-D window of height 1, and
+// any other window unchanged.
+func (w window) as2D() window {
+	if len(w.axes) != 1 {
+		return w
+	}
+	return window{axes: []axisWindow{unitAxis, w.axes[0]}}
+}
+
+// axisName returns the name of spatial axis i of rank axes in errors:
+// width is always the last axis, height and depth come before it.
+func axisName(i, rank int) string {
+	names := []string{"depth", "height", "width"}
+	if j := len(names) - rank + i; rank <= len(names) && j >= 0 {
+		return names[j]
+	}
+	return "axis " + strconv.Itoa(i)
+}
+
+// formatSizes writes sizes as "3x3" or "2x3x3", or "[]" when empty.
+func formatSizes(sizes []int) string {
+	if len(sizes) == 0 {
+		return "[]"
+	}
+	parts := make([]string, len(sizes))
+	for i, s := range sizes {
+		parts[i] = strconv.Itoa(s)
+	}
+	return strings.Join(parts, "x")
+}
+
+// axisAttribute returns strides or dilations with one value per spatial
+// axis, all 1 when the attribute is empty, after checking that every value
+// is at least 1.
+func axisAttribute(l Layer, name string, values []int, rank int) ([]int, error) {
 	if len(values) == 0 {
-		return 1, 1, nil
+		out := make([]int, rank)
+		for i := range out {
+			out[i] = 1
+		}
+		return out, nil
 	}
-	if len(values) != 2 {
-		return 0, 0, layerError(l, "%s %v has %d values, want 2 for 2-D input", name, values, len(values))
+	if len(values) != rank {
+		return nil, layerError(l, "%s %v has %d values, want %d for %d-D input", name, values, len(values), rank, rank)
 	}
-	if values[0] < 1 || values[1] < 1 {
-		return 0, 0, layerError(l, "%s %v, want values at least 1", name, values)
+	for _, v := range values {
+		if v < 1 {
+			return nil, layerError(l, "%s %v, want values at least 1", name, values)
+		}
 	}
-	return values[0], values[1], nil
+	return values, nil
 }
 
-// padsAttribute returns the explicit pads [hBegin, wBegin, hEnd, wEnd],
-// zero when the attribute is empty, and checks auto_pad. Nonzero pads
-// together with an auto_pad other than NOTSET are rejected, as ONNX forbids
-// using both.
-func padsAttribute(l Layer, pads []int, autoPad string) ([4]int, error) {
-	var out [4]int
+// padsAttribute returns the explicit pads, rank begin values followed by
+// rank end values, zero when the attribute is empty, and checks auto_pad.
+// Nonzero pads together with an auto_pad other than NOTSET are rejected,
+// as ONNX forbids using both.
+func padsAttribute(l Layer, pads []int, autoPad string, rank int) ([]int, error) {
 	switch autoPad {
 	case "", "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER":
 	default:
-		return out, layerError(l, "auto_pad %q, want NOTSET, VALID, SAME_UPPER or SAME_LOWER", autoPad)
+		return nil, layerError(l, "auto_pad %q, want NOTSET, VALID, SAME_UPPER or SAME_LOWER", autoPad)
 	}
 
+	out := make([]int, 2*rank)
 	if len(pads) == 0 {
 		return out, nil
 	}
-	if len(pads) != 4 {
-		return out, layerError(l, "pads %v has %d values, want 4 for 2-D input", pads, len(pads))
+	if len(pads) != 2*rank {
+		return nil, layerError(l, "pads %v has %d values, want %d for %d-D input", pads, len(pads), 2*rank, rank)
 	}
+	nonzero := false
 	for i, p := range pads {
 		if p < 0 {
-			return out, layerError(l, "pads %v, want values at least 0", pads)
+			return nil, layerError(l, "pads %v, want values at least 0", pads)
 		}
 		out[i] = p
+		nonzero = nonzero || p != 0
 	}
-	if autoPad != "" && autoPad != "NOTSET" && out != [4]int{} {
-		return out, layerError(l, "pads %v given with auto_pad %s, which ONNX forbids, so remove the pads or set auto_pad to NOTSET", pads, autoPad)
+	if autoPad != "" && autoPad != "NOTSET" && nonzero {
+		return nil, layerError(l, "pads %v given with auto_pad %s, which ONNX forbids, so remove the pads or set auto_pad to NOTSET", pads, autoPad)
 	}
 	return out, nil
+}
+
+// kernelAttribute checks the kernel_shape of a pooling layer, which ONNX
+// requires, against the spatial rank of its input.
+func kernelAttribute(l Layer, kernelShape []int, rank int) error {
+	if len(kernelShape) != rank {
+		return layerError(l, "kernel_shape %v has %d values, want %d for %d-D input", kernelShape, len(kernelShape), rank, rank)
+	}
+	return nil
+}
+
+// spatialInput returns inputs[i] after checking that it is a valid float32
+// tensor [N, C, spatial...] with 1 to maxSpatialRank spatial axes.
+func spatialInput(l Layer, inputs []*Tensor, i int, name string) (*Tensor, error) {
+	t, err := floatInput(l, inputs, i, name, -1)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Shape) < 3 || len(t.Shape) > 2+maxSpatialRank {
+		return nil, layerError(l, "%s has rank %d (shape %v), want 3, 4 or 5: N, C and 1 to 3 spatial axes",
+			describeInput(name), len(t.Shape), t.Shape)
+	}
+	return t, nil
 }
 
 // extent returns the dilated kernel size (kernel-1)*dilation + 1, and false
@@ -150,16 +235,16 @@ func (a axisWindow) extent() (int, bool) {
 }
 
 // resolve sets the pads that auto_pad implies and returns the output length
-// for an input of length in. A negative length means that the window does
+// for the input length a.in. A negative length means that the window does
 // not fit, and an error means that a size overflows int.
-func (a *axisWindow) resolve(l Layer, axis string, in int, autoPad string, ceilMode bool) (int, error) {
+func (a *axisWindow) resolve(l Layer, axis string, autoPad string, ceilMode bool) (int, error) {
 	extent, ok := a.extent()
 	if !ok {
 		return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axis, a.kernel, a.dilation)
 	}
 
 	if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-		out := ceilDivide(in, a.stride)
+		out := ceilDivide(a.in, a.stride)
 		if out == 0 {
 			// An empty input gives an empty output and needs no padding.
 			a.padBegin, a.padEnd = 0, 0
@@ -170,7 +255,7 @@ func (a *axisWindow) resolve(l Layer, axis string, in int, autoPad string, ceilM
 		if reach > math.MaxInt-extent {
 			return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axis, a.kernel, a.dilation)
 		}
-		total := max(reach+extent-in, 0)
+		total := max(reach+extent-a.in, 0)
 		a.padBegin, a.padEnd = total/2, total-total/2
 		if autoPad == "SAME_LOWER" {
 			a.padBegin, a.padEnd = a.padEnd, a.padBegin
@@ -178,11 +263,11 @@ func (a *axisWindow) resolve(l Layer, axis string, in int, autoPad string, ceilM
 		return out, nil
 	}
 
-	if a.padBegin > math.MaxInt-in || a.padEnd > math.MaxInt-in-a.padBegin {
-		return 0, layerError(l, "input %s %d with pads %d and %d overflows int", axis, in, a.padBegin, a.padEnd)
+	if a.padBegin > math.MaxInt-a.in || a.padEnd > math.MaxInt-a.in-a.padBegin {
+		return 0, layerError(l, "input %s %d with pads %d and %d overflows int", axis, a.in, a.padBegin, a.padEnd)
 	}
 	// Both terms are non-negative, so the difference cannot overflow.
-	span := in + a.padBegin + a.padEnd - extent
+	span := a.in + a.padBegin + a.padEnd - extent
 	if autoPad == "VALID" || !ceilMode {
 		return floorDivide(span, a.stride) + 1, nil
 	}
@@ -191,10 +276,49 @@ func (a *axisWindow) resolve(l Layer, axis string, in int, autoPad string, ceilM
 	// Drop a last window that starts in the end padding, that is, at
 	// (out-1)*stride >= in + padBegin in padded coordinates. Comparing
 	// out-1 with a quotient avoids multiplying.
-	if out > 0 && out-1 >= ceilDivide(in+a.padBegin, a.stride) {
+	if out > 0 && out-1 >= ceilDivide(a.in+a.padBegin, a.stride) {
 		out--
 	}
 	return out, nil
+}
+
+// start returns the input position of the first tap of the window at
+// output position o, which is negative inside the begin padding. It cannot
+// overflow, because every window starts before the end of the padded input.
+func (a axisWindow) start(o int) int {
+	return o*a.stride - a.padBegin
+}
+
+// validTaps returns the kernel taps [begin, end), within [0, kernel), that
+// read the input, rather than padding or positions past the padded end, in
+// the window at output position o.
+func (a axisWindow) validTaps(o int) (begin, end int) {
+	return tapsInside(a.start(o), a.dilation, 0, a.in, a.kernel)
+}
+
+// paddedTaps returns the number of taps of the window at output position o
+// that lie in the input or its explicit padding. In ceil mode a last window
+// can reach past the end padding, and those taps are not counted.
+func (a axisWindow) paddedTaps(o int) int {
+	begin, end := tapsInside(a.start(o), a.dilation, -a.padBegin, a.in+a.padEnd, a.kernel)
+	return end - begin
+}
+
+// tapsInside returns the kernel taps [begin, end), within [0, kernel),
+// whose position start + tap*dilation lies inside [low, high). It divides
+// instead of stepping through positions, so no position is computed that
+// could overflow int. The differences low-start and high-start are at most
+// the padded input length, which resolve has checked.
+func tapsInside(start, dilation, low, high, kernel int) (begin, end int) {
+	if start < low {
+		begin = ceilDivide(low-start, dilation)
+	}
+	if high > start {
+		end = ceilDivide(high-start, dilation)
+	}
+	end = min(end, kernel)
+	begin = min(begin, end)
+	return begin, end
 }
 
 // floorDivide returns floor(a/b) for b >= 1.
@@ -213,4 +337,34 @@ func ceilDivide(a, b int) int {
 		q++
 	}
 	return q
+}
+
+// spatialStrides returns the distance in elements between neighbours along
+// each axis of shape: row-major, the last axis contiguous, or with
+// columnMajor the first axis contiguous.
+func spatialStrides(shape []int, columnMajor bool) []int {
+	strides := make([]int, len(shape))
+	step := 1
+	if columnMajor {
+		for i := range shape {
+			strides[i] = step
+			step *= shape[i]
+		}
+		return strides
+	}
+	for i := len(shape) - 1; i >= 0; i-- {
+		strides[i] = step
+		step *= shape[i]
+	}
+	return strides
+}
+
+// elementCount returns the product of sizes. Callers pass dimensions of a
+// validated tensor or shape, so it cannot overflow.
+func elementCount(sizes []int) int {
+	p := 1
+	for _, s := range sizes {
+		p *= s
+	}
+	return p
 }

@@ -21,3 +21,17 @@ func buildSoftmax(c *nodeContext) (nn.Layer, error) {
 	}
 	return nn.Softmax{NodeName: c.layerName(), Axis: axis, Coerce2D: coerce2D}, nil
 }
+
+// buildLogSoftmax maps LogSoftmax, whose axis rules match Softmax's.
+func buildLogSoftmax(c *nodeContext) (nn.Layer, error) {
+	coerce2D := c.opset < 13
+	defaultAxis := -1
+	if coerce2D {
+		defaultAxis = 1
+	}
+	axis, err := c.axisAttribute("axis", defaultAxis)
+	if err != nil {
+		return nil, err
+	}
+	return nn.LogSoftmax{NodeName: c.layerName(), Axis: axis, Coerce2D: coerce2D}, nil
+}

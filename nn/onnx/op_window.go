@@ -9,6 +9,8 @@ import (
 var (
 	convAttributes    = []string{"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}
 	maxPoolAttributes = []string{"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}
+
+	averagePoolAttributes = []string{"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"}
 )
 
 // window is the set of sliding-window attributes that Conv and MaxPool share.
@@ -131,14 +133,52 @@ func buildMaxPool(c *nodeContext) (nn.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	outputs := c.node.GetOutput()
 	return nn.MaxPool{
-		NodeName:     c.layerName(),
-		KernelShape:  w.kernelShape,
-		Strides:      w.strides,
-		Pads:         w.pads,
-		Dilations:    w.dilations,
-		CeilMode:     ceilMode,
-		AutoPad:      w.autoPad,
-		StorageOrder: storageOrder,
+		NodeName:      c.layerName(),
+		KernelShape:   w.kernelShape,
+		Strides:       w.strides,
+		Pads:          w.pads,
+		Dilations:     w.dilations,
+		CeilMode:      ceilMode,
+		AutoPad:       w.autoPad,
+		StorageOrder:  storageOrder,
+		OutputIndices: len(outputs) > 1 && outputs[1] != "",
 	}, nil
+}
+
+func buildAveragePool(c *nodeContext) (nn.Layer, error) {
+	w, err := readWindow(c)
+	if err != nil {
+		return nil, err
+	}
+	if w.kernelShape == nil {
+		return nil, c.errorf("attribute \"kernel_shape\" is missing; AveragePool requires it")
+	}
+	ceilMode, err := c.boolAttribute("ceil_mode")
+	if err != nil {
+		return nil, err
+	}
+	countIncludePad, err := c.boolAttribute("count_include_pad")
+	if err != nil {
+		return nil, err
+	}
+	return nn.AveragePool{
+		NodeName:        c.layerName(),
+		KernelShape:     w.kernelShape,
+		Strides:         w.strides,
+		Pads:            w.pads,
+		Dilations:       w.dilations,
+		CeilMode:        ceilMode,
+		AutoPad:         w.autoPad,
+		CountIncludePad: countIncludePad,
+	}, nil
+}
+
+func buildGlobalAveragePool(c *nodeContext) (nn.Layer, error) {
+	return nn.GlobalAveragePool{NodeName: c.layerName()}, nil
+}
+
+func buildGlobalMaxPool(c *nodeContext) (nn.Layer, error) {
+	return nn.GlobalMaxPool{NodeName: c.layerName()}, nil
 }

@@ -16,8 +16,12 @@ type opSpec struct {
 	// for all of them. Dropout reads only its data input.
 	layerInputs int
 
-	// unsupportedOutputs names the ONNX outputs after the first, which no
-	// layer produces. A node that uses one is rejected.
+	// layerOutputs is the number of leading ONNX outputs the layer can
+	// compute, or 0 for just the first.
+	layerOutputs int
+
+	// unsupportedOutputs names the ONNX outputs after those the layer
+	// computes. A node that uses one is rejected.
 	unsupportedOutputs []string
 
 	attributes []string
@@ -27,16 +31,20 @@ type opSpec struct {
 // operators lists the supported operators of the default domain, except
 // Constant, which becomes an initializer instead of a layer.
 var operators = map[string]opSpec{
-	"Conv":     {minInputs: 2, maxInputs: 3, attributes: convAttributes, build: buildConv},
-	"MaxPool":  {minInputs: 1, maxInputs: 1, unsupportedOutputs: []string{"Indices"}, attributes: maxPoolAttributes, build: buildMaxPool},
-	"Relu":     {minInputs: 1, maxInputs: 1, build: buildRelu},
-	"Gemm":     {minInputs: 2, maxInputs: 3, attributes: gemmAttributes, build: buildGemm},
-	"MatMul":   {minInputs: 2, maxInputs: 2, build: buildMatMul},
-	"Flatten":  {minInputs: 1, maxInputs: 1, attributes: []string{"axis"}, build: buildFlatten},
-	"Reshape":  {minInputs: 2, maxInputs: 2, attributes: []string{"allowzero"}, build: buildReshape},
-	"Softmax":  {minInputs: 1, maxInputs: 1, attributes: []string{"axis"}, build: buildSoftmax},
-	"Identity": {minInputs: 1, maxInputs: 1, build: buildIdentity},
-	"Dropout":  {minInputs: 1, maxInputs: 3, layerInputs: 1, unsupportedOutputs: []string{"mask"}, attributes: dropoutAttributes, build: buildDropout},
+	"Conv":              {minInputs: 2, maxInputs: 3, attributes: convAttributes, build: buildConv},
+	"MaxPool":           {minInputs: 1, maxInputs: 1, layerOutputs: 2, attributes: maxPoolAttributes, build: buildMaxPool},
+	"AveragePool":       {minInputs: 1, maxInputs: 1, attributes: averagePoolAttributes, build: buildAveragePool},
+	"GlobalAveragePool": {minInputs: 1, maxInputs: 1, build: buildGlobalAveragePool},
+	"GlobalMaxPool":     {minInputs: 1, maxInputs: 1, build: buildGlobalMaxPool},
+	"LogSoftmax":        {minInputs: 1, maxInputs: 1, attributes: []string{"axis"}, build: buildLogSoftmax},
+	"Relu":              {minInputs: 1, maxInputs: 1, build: buildRelu},
+	"Gemm":              {minInputs: 2, maxInputs: 3, attributes: gemmAttributes, build: buildGemm},
+	"MatMul":            {minInputs: 2, maxInputs: 2, build: buildMatMul},
+	"Flatten":           {minInputs: 1, maxInputs: 1, attributes: []string{"axis"}, build: buildFlatten},
+	"Reshape":           {minInputs: 2, maxInputs: 2, attributes: []string{"allowzero"}, build: buildReshape},
+	"Softmax":           {minInputs: 1, maxInputs: 1, attributes: []string{"axis"}, build: buildSoftmax},
+	"Identity":          {minInputs: 1, maxInputs: 1, build: buildIdentity},
+	"Dropout":           {minInputs: 1, maxInputs: 3, layerInputs: 1, unsupportedOutputs: []string{"mask"}, attributes: dropoutAttributes, build: buildDropout},
 }
 
 // supportedOperators returns the names of every supported operator, sorted.
@@ -116,16 +124,24 @@ func checkOutputs(c *nodeContext, spec opSpec) ([]string, error) {
 	if len(outputs) == 0 || outputs[0] == "" {
 		return nil, c.errorf("output 0 has no name")
 	}
-	for i, name := range outputs[1:] {
+	computed := max(spec.layerOutputs, 1)
+
+	// Trailing outputs without a name are absent, as the ONNX spec allows.
+	used := len(outputs)
+	for used > 1 && outputs[used-1] == "" {
+		used--
+	}
+	for i := computed; i < used; i++ {
+		name := outputs[i]
 		if name == "" {
 			continue
 		}
-		if i < len(spec.unsupportedOutputs) {
-			return nil, c.errorf("output %d (%s) %q is not supported; simdnn computes only the first output, so remove %q from the node's outputs", i+1, spec.unsupportedOutputs[i], name, name)
+		if extra := i - computed; extra < len(spec.unsupportedOutputs) {
+			return nil, c.errorf("output %d (%s) %q is not supported; remove %q from the node's outputs", i, spec.unsupportedOutputs[extra], name, name)
 		}
-		return nil, c.errorf("has %d outputs, but %s has at most %d", len(outputs), c.node.GetOpType(), 1+len(spec.unsupportedOutputs))
+		return nil, c.errorf("has %d outputs, but %s has at most %d", len(outputs), c.node.GetOpType(), computed+len(spec.unsupportedOutputs))
 	}
-	return outputs[:1], nil
+	return outputs[:min(used, computed)], nil
 }
 
 func describeCount(low, high int) string {

@@ -16,10 +16,8 @@ const backendDir = "../../testdata/onnx"
 // rejectedBackendModels are the copied models that the importer rejects on
 // purpose, with a phrase its error must contain.
 var rejectedBackendModels = map[string]string{
-	"node/test_dropout_default_mask":                       `output 1 (mask) "z" is not supported`,
-	"node/test_dropout_default_mask_ratio":                 `output 1 (mask) "z" is not supported`,
-	"node/test_maxpool_with_argmax_2d_precomputed_pads":    `output 1 (Indices) "z" is not supported`,
-	"node/test_maxpool_with_argmax_2d_precomputed_strides": `output 1 (Indices) "z" is not supported`,
+	"node/test_dropout_default_mask":       `output 1 (mask) "z" is not supported`,
+	"node/test_dropout_default_mask_ratio": `output 1 (mask) "z" is not supported`,
 }
 
 func backendModelDirs(t *testing.T) []string {

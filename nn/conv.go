@@ -17,6 +17,11 @@ type Conv struct {
 	Dilations   []int  // default 1 per axis
 	Group       int    // 0 means 1
 	AutoPad     string // "", "NOTSET", "VALID", "SAME_UPPER" or "SAME_LOWER"
+
+	// FuseReLU applies ReLU (x < 0 ? 0 : x) to Y, as a Relu node after the
+	// Conv would, while each tile of Y is still in cache. Graph
+	// optimisation sets it; ONNX has no such attribute.
+	FuseReLU bool
 }
 
 // Name returns the node name.
@@ -60,54 +65,19 @@ func (s convShape) pointwise() bool {
 	return true
 }
 
-// Forward computes Y from X, W and the optional B. Each image and group is
-// lowered with im2col and multiplied by the group's weights with Sgemm:
-// 1-D input runs as 2-D input of height 1, and 3-D input is lowered one
-// output depth at a time. The pointwise case multiplies the input planes
-// without im2col. Sums are accumulated in float32 by Sgemm.
+// Forward computes Y from X, W and the optional B into a new tensor; see
+// ForwardInto.
 func (c Conv) Forward(inputs []*Tensor) ([]*Tensor, error) {
-	if err := checkInputCount(c, inputs, 2, 3); err != nil {
+	if err := c.validateInputs(inputs); err != nil {
 		return nil, err
 	}
-	x, err := spatialInput(c, inputs, 0, "X")
-	if err != nil {
-		return nil, err
-	}
-	weight, err := floatInput(c, inputs, 1, "W", -1)
-	if err != nil {
-		return nil, err
-	}
-	if len(weight.Shape) != len(x.Shape) {
-		return nil, layerError(c, "input W has rank %d (shape %v), want rank %d to match X %v",
-			len(weight.Shape), weight.Shape, len(x.Shape), x.Shape)
-	}
-	var bias *Tensor
-	if optionalInput(inputs, 2) != nil {
-		if bias, err = floatInput(c, inputs, 2, "B", 1); err != nil {
-			return nil, err
-		}
-	}
-
-	s, err := c.resolveShape(x.Shape, weight.Shape, bias)
-	if err != nil {
-		return nil, err
-	}
-	outShape := append([]int{s.batch, s.outC}, s.outShape()...)
-	y, err := newOutput(c, outShape...)
-	if err != nil {
-		return nil, err
-	}
-	c.compute(y, x, weight, s)
-	if bias != nil {
-		addChannelBias(y.Data, bias.Data, s.batch, s.outC, elementCount(s.outShape()))
-	}
-	return []*Tensor{y}, nil
+	return forwardPlanned(c, inputs)
 }
 
 // resolveShape checks the attributes and the shapes of X, W and B against
 // each other and returns the convolution geometry. X and W have the same
 // rank.
-func (c Conv) resolveShape(xShape, wShape []int, bias *Tensor) (convShape, error) {
+func (c Conv) resolveShape(xShape, wShape, biasShape []int) (convShape, error) {
 	s := convShape{
 		batch: xShape[0], inC: xShape[1], in: xShape[2:],
 		outC: wShape[0], groups: c.Group,
@@ -128,8 +98,8 @@ func (c Conv) resolveShape(xShape, wShape []int, bias *Tensor) (convShape, error
 	if s.outC%s.groups != 0 {
 		return s, layerError(c, "input W has %d output channels, not divisible by group %d", s.outC, s.groups)
 	}
-	if bias != nil && bias.Shape[0] != s.outC {
-		return s, layerError(c, "input B has shape %v, want [%d] to match W", bias.Shape, s.outC)
+	if biasShape != nil && biasShape[0] != s.outC {
+		return s, layerError(c, "input B has shape %v, want [%d] to match W", biasShape, s.outC)
 	}
 
 	kernel := wShape[2:]

@@ -5,53 +5,89 @@ import (
 	"github.com/simdnn/simdnn/kernels"
 )
 
-// compute writes the convolution of x with weight, without bias, into y.
-func (c Conv) compute(y, x, weight *Tensor, s convShape) {
+// compute writes the convolution of x with weight, plus bias when it is
+// not nil, into y, then ReLU when c.FuseReLU is set. col is the im2col
+// buffer of the 3-D path.
+func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) {
 	inPlane := elementCount(s.in)
 	outPlane := elementCount(s.outShape())
 	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
-	if outPlane == 0 || groupOutC == 0 || k == 0 {
-		// y is empty, or every output is the empty sum 0.
+	if outPlane == 0 || groupOutC == 0 {
+		return
+	}
+	if k == 0 {
+		// Every output is the empty sum 0, plus the bias.
+		clear(y[:s.batch*s.outC*outPlane])
+		c.finish(y, bias, s, outPlane)
 		return
 	}
 
-	var col []float32
-	if !s.pointwise() {
-		col = make([]float32, s.colSize)
+	if len(s.axes) == 3 {
+		for n := 0; n < s.batch; n++ {
+			for g := 0; g < s.groups; g++ {
+				xOffset := (n*s.inC + g*groupInC) * inPlane
+				yOffset := (n*s.outC + g*groupOutC) * outPlane
+				xg := x[xOffset : xOffset+groupInC*inPlane]
+				wg := weight[g*groupOutC*k : (g+1)*groupOutC*k]
+				yg := y[yOffset : yOffset+groupOutC*outPlane]
+				if s.pointwise() {
+					kernels.Sgemm(false, false, groupOutC, outPlane, k, 1, wg, k, xg, inPlane, 0, yg, outPlane)
+				} else {
+					convVolume(yg, xg, wg, col, groupInC, groupOutC, s.window)
+				}
+			}
+		}
+		c.finish(y, bias, s, outPlane)
+		return
 	}
 
+	p := conv2DParams(s.window.as2D(), groupInC)
+	depthwise := groupInC == 1 && groupOutC == 1
 	for n := 0; n < s.batch; n++ {
+		xImage := x[n*s.inC*inPlane : (n+1)*s.inC*inPlane]
+		yImage := y[n*s.outC*outPlane : (n+1)*s.outC*outPlane]
+		if depthwise {
+			p.Channels = s.inC
+			kernels.DepthwiseConv2D(yImage, xImage, weight, bias, p, c.FuseReLU)
+			continue
+		}
 		for g := 0; g < s.groups; g++ {
-			xOffset := (n*s.inC + g*groupInC) * inPlane
-			xg := x.Data[xOffset : xOffset+groupInC*inPlane]
-			wg := weight.Data[g*groupOutC*k : (g+1)*groupOutC*k]
-			yOffset := (n*s.outC + g*groupOutC) * outPlane
-			yg := y.Data[yOffset : yOffset+groupOutC*outPlane]
-
-			switch {
-			case s.pointwise():
-				// Y[groupOutC][plane] = W[groupOutC][groupInC] × X[groupInC][plane].
-				kernels.Sgemm(false, false, groupOutC, outPlane, k, 1, wg, k, xg, inPlane, 0, yg, outPlane)
-			case len(s.axes) == 3:
-				convVolume(yg, xg, wg, col, groupInC, groupOutC, s.window)
-			default:
-				convPlane(yg, xg, wg, col, groupInC, groupOutC, s.window.as2D())
+			xg := xImage[g*groupInC*inPlane : (g+1)*groupInC*inPlane]
+			wg := weight[g*groupOutC*k : (g+1)*groupOutC*k]
+			yg := yImage[g*groupOutC*outPlane : (g+1)*groupOutC*outPlane]
+			var bg []float32
+			if bias != nil {
+				bg = bias[g*groupOutC : (g+1)*groupOutC]
 			}
+			kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, c.FuseReLU)
 		}
 	}
 }
 
-// convPlane computes one group of one image of a 2-D convolution,
-// yg [groupOutC][outH*outW] = wg [groupOutC][k] × im2col(xg), using col as
-// the im2col buffer.
-func convPlane(yg, xg, wg, col []float32, groupInC, groupOutC int, win window) {
-	p := params2D(win)
-	h, w := win.axes[0].in, win.axes[1].in
-	outPlane := win.axes[0].out * win.axes[1].out
-	k := groupInC * p.KernelH * p.KernelW
+// finish adds the bias and applies the fused ReLU on the paths whose
+// kernels do not.
+func (c Conv) finish(y, bias []float32, s convShape, outPlane int) {
+	if bias != nil {
+		addChannelBias(y, bias, s.batch, s.outC, outPlane)
+	}
+	if c.FuseReLU {
+		y = y[:s.batch*s.outC*outPlane]
+		kernels.ReLU(y, y)
+	}
+}
 
-	im2col.Im2col(col, xg, groupInC, h, w, p)
-	kernels.Sgemm(false, false, groupOutC, outPlane, k, 1, wg, k, col, outPlane, 0, yg, outPlane)
+// conv2DParams returns the kernel geometry of one group of a window with
+// two spatial axes.
+func conv2DParams(win window, channels int) kernels.Conv2DParams {
+	h, w := win.axes[0], win.axes[1]
+	return kernels.Conv2DParams{
+		Channels: channels, Height: h.in, Width: w.in,
+		KernelH: h.kernel, KernelW: w.kernel,
+		StrideH: h.stride, StrideW: w.stride,
+		DilationH: h.dilation, DilationW: w.dilation,
+		PadTop: h.padBegin, PadLeft: w.padBegin,
+		OutH: h.out, OutW: w.out,
+	}
 }
 
 // convVolume computes one group of one image of a 3-D convolution. Each

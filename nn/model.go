@@ -33,20 +33,38 @@ type Graph struct {
 }
 
 // Model is a checked graph with its nodes in execution order. It is not
-// modified after NewModel, so Run may be called from several goroutines at
-// once.
+// modified after NewModel, except for the cache of memory plans, so Run
+// may be called from several goroutines at once (see doc.go for the
+// concurrency contract).
 type Model struct {
 	inputs       []ValueInfo
 	outputs      []ValueInfo
 	initializers map[string]*Tensor
 	nodes        []Node // topologically sorted
 
-	// computed contains the values that nodes write.
-	computed map[string]bool
+	// Every value (graph input, initializer or node output) has an index,
+	// its value id, into valueNames and the per-value slices below.
+	valueIDs   map[string]int
+	valueNames []string
 
-	// lastUse maps each value that a node reads to the index in nodes of
-	// its last reader, so Run can drop the value after that node.
-	lastUse map[string]int
+	// nodeInputs and nodeOutputs give, for each node, the value ids it
+	// reads and writes, with -1 for an absent input or unused output.
+	nodeInputs, nodeOutputs [][]int
+
+	// inputIDs and outputIDs are the value ids of the graph inputs and
+	// outputs, in graph order.
+	inputIDs, outputIDs []int
+
+	// constant marks the initializers that are not graph inputs, whose
+	// values no call can replace.
+	constant []bool
+
+	// lastRead is, for each value, the index in nodes of the last node
+	// that reads it, len(nodes) for a graph output, or -1 if nothing reads
+	// it.
+	lastRead []int
+
+	plans planCache
 }
 
 // NewModel checks g and orders its nodes for execution. It returns an error
@@ -54,6 +72,11 @@ type Model struct {
 // also rejects a node input or graph output that no graph input,
 // initializer or node defines, and an initializer that is inconsistent with
 // its shape or with the graph input it is the default for.
+//
+// When every graph input without a default has a fixed shape and every
+// layer can infer its output types (see TypeInferrer), NewModel also
+// infers the shape of every value and plans the memory of a run, so a
+// layer that rejects those shapes makes NewModel return its error.
 //
 // The model keeps the initializer tensors without copying them; they must
 // not be modified afterwards.
@@ -140,17 +163,71 @@ func NewModel(g Graph) (*Model, error) {
 		seen[out.Name] = true
 	}
 
-	m.computed = make(map[string]bool, len(producer))
-	for name := range producer {
-		m.computed[name] = true
-	}
-	m.lastUse = make(map[string]int)
-	for i, node := range m.nodes {
-		for _, in := range node.Inputs {
-			m.lastUse[in] = i
-		}
+	m.nodes = fuseConvRelu(m.nodes, m.outputs)
+	m.indexValues()
+	if err := m.planDeclaredShapes(); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// indexValues numbers the values and fills the per-value slices.
+func (m *Model) indexValues() {
+	m.valueIDs = make(map[string]int)
+	add := func(name string) int {
+		if id, ok := m.valueIDs[name]; ok {
+			return id
+		}
+		id := len(m.valueNames)
+		m.valueIDs[name] = id
+		m.valueNames = append(m.valueNames, name)
+		return id
+	}
+	for _, in := range m.inputs {
+		m.inputIDs = append(m.inputIDs, add(in.Name))
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.initializers)) {
+		add(name)
+	}
+	lookup := func(names []string) []int {
+		ids := make([]int, len(names))
+		for i, name := range names {
+			ids[i] = -1
+			if name != "" {
+				ids[i] = add(name)
+			}
+		}
+		return ids
+	}
+	for _, node := range m.nodes {
+		m.nodeInputs = append(m.nodeInputs, lookup(node.Inputs))
+		m.nodeOutputs = append(m.nodeOutputs, lookup(node.Outputs))
+	}
+	for _, out := range m.outputs {
+		m.outputIDs = append(m.outputIDs, m.valueIDs[out.Name])
+	}
+
+	m.constant = make([]bool, len(m.valueNames))
+	for name := range m.initializers {
+		m.constant[m.valueIDs[name]] = true
+	}
+	for _, id := range m.inputIDs {
+		m.constant[id] = false
+	}
+	m.lastRead = make([]int, len(m.valueNames))
+	for i := range m.lastRead {
+		m.lastRead[i] = -1
+	}
+	for i, ids := range m.nodeInputs {
+		for _, id := range ids {
+			if id >= 0 {
+				m.lastRead[id] = i
+			}
+		}
+	}
+	for _, id := range m.outputIDs {
+		m.lastRead[id] = len(m.nodes)
+	}
 }
 
 // sortNodes returns the indices of nodes in an order where every node comes

@@ -1,0 +1,72 @@
+package nn
+
+import (
+	"math"
+	"testing"
+)
+
+// convReluGraph is x → Conv → Relu → y, with the Conv output also read by
+// a second node when shared is set.
+func convReluGraph(t *testing.T, shared bool) Graph {
+	t.Helper()
+	w := mustTensor(t, []float32{1, -1, -1, 1}, 1, 1, 2, 2)
+	g := Graph{
+		Inputs:       []ValueInfo{{Name: "x", Shape: []int{1, 1, 3, 3}}},
+		Outputs:      []ValueInfo{{Name: "y"}},
+		Initializers: map[string]*Tensor{"w": w},
+		Nodes: []Node{
+			{Layer: Relu{NodeName: "relu"}, Inputs: []string{"c"}, Outputs: []string{"y"}},
+			{Layer: Conv{NodeName: "conv"}, Inputs: []string{"x", "w"}, Outputs: []string{"c"}},
+		},
+	}
+	if shared {
+		g.Outputs = append(g.Outputs, ValueInfo{Name: "c2"})
+		g.Nodes = append(g.Nodes, Node{Layer: Identity{NodeName: "copy"}, Inputs: []string{"c"}, Outputs: []string{"c2"}})
+	}
+	return g
+}
+
+func TestConvReluFused(t *testing.T) {
+	m, err := NewModel(convReluGraph(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.nodes) != 1 {
+		t.Fatalf("model has %d nodes after fusion, want 1", len(m.nodes))
+	}
+	conv, ok := m.nodes[0].Layer.(Conv)
+	if !ok || !conv.FuseReLU || m.nodes[0].Outputs[0] != "y" {
+		t.Fatalf("node 0 is %+v with outputs %v, want a Conv with FuseReLU writing y", m.nodes[0].Layer, m.nodes[0].Outputs)
+	}
+
+	x := mustTensor(t, []float32{1, 2, 3, 6, 5, 4, 7, 8, float32(math.NaN())}, 1, 1, 3, 3)
+	out, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 2x2 filter computes a-b-c+d over each window: -2, -2, 2.
+	want := []float32{max(0, 1-2-6+5), max(0, 2-3-5+4), max(0, 6-5-7+8)}
+	for i := 0; i < 3; i++ {
+		if out.Data[i] != want[i] {
+			t.Errorf("y[%d] = %v, want %v", i, out.Data[i], want[i])
+		}
+	}
+	if v := out.Data[3]; v == v {
+		t.Errorf("y[3] = %v, want NaN from the NaN input", v)
+	}
+}
+
+func TestConvReluNotFusedWhenShared(t *testing.T) {
+	m, err := NewModel(convReluGraph(t, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, node := range m.nodes {
+		if conv, ok := node.Layer.(Conv); ok && conv.FuseReLU {
+			t.Fatal("Conv fused with Relu although another node reads its output")
+		}
+	}
+	if len(m.nodes) != 3 {
+		t.Fatalf("model has %d nodes, want 3", len(m.nodes))
+	}
+}

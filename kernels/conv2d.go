@@ -70,64 +70,108 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 		ep.apply(dst, n, 0, m, n)
 		return
 	}
-	gemmParallel(m, n, k, 1, weights, k, false, imageB{src: src, p: p}, 0, dst, n, ep)
+
+	src2 := newImageB(src, p)
+	defer putScratch(src2.padded)
+	gemmParallel(m, n, k, 1, weights, k, false, src2, 0, dst, n, ep)
 }
 
 // imageB is the im2col matrix of a convolution input, read on demand:
 // row (c*KernelH+i)*KernelW+j, column y*OutW+x holds
 // src[c][y*StrideH-PadTop+i*DilationH][x*StrideW-PadLeft+j*DilationW],
 // or zero where that position is outside the image.
+//
+// It keeps a zero-padded copy of the input, paddedH×paddedW per channel,
+// big enough for every tap of every output, so packing reads it at
+// precomputed offsets without testing bounds element by element: the
+// element at row (c, i, j), column (y, x) is
+// padded[c*paddedH*paddedW + i*DilationH*paddedW + j*DilationW + y*StrideH*paddedW + x*StrideW].
 type imageB struct {
-	src []float32
-	p   Conv2DParams
+	p                Conv2DParams
+	padded           []float32
+	paddedH, paddedW int
 }
 
-func (s imageB) packB(dst []float32, p0, kc, j0, nc int) {
-	p := s.p
-	plane := p.Height * p.Width
+// newImageB copies src into a zero-padded buffer from the scratch pool,
+// which the caller returns with putScratch.
+func newImageB(src []float32, p Conv2DParams) imageB {
+	b := imageB{
+		p:       p,
+		paddedH: (p.OutH-1)*p.StrideH + (p.KernelH-1)*p.DilationH + 1,
+		paddedW: (p.OutW-1)*p.StrideW + (p.KernelW-1)*p.DilationW + 1,
+	}
+	plane := b.paddedH * b.paddedW
+	b.padded = getScratch(p.Channels * plane)
+	for c := 0; c < p.Channels; c++ {
+		padPlane(b.padded[c*plane:(c+1)*plane], src[c*p.Height*p.Width:(c+1)*p.Height*p.Width], p, b.paddedH, b.paddedW)
+	}
+	return b
+}
 
-	// Input coordinates of the first tap of each column of one panel.
-	var top, left [gemmNR]int
+// padPlane copies one Height×Width plane into a paddedH×paddedW plane whose
+// row r, column col holds src[r-PadTop][col-PadLeft], or zero outside src.
+func padPlane(dst, src []float32, p Conv2DParams, paddedH, paddedW int) {
+	for r := 0; r < paddedH; r++ {
+		row := dst[r*paddedW : (r+1)*paddedW]
+		y := r - p.PadTop
+		if y < 0 || y >= p.Height {
+			clear(row)
+			continue
+		}
+		lo := min(p.PadLeft, paddedW)
+		hi := min(p.PadLeft+p.Width, paddedW)
+		clear(row[:lo])
+		copy(row[lo:hi], src[y*p.Width:y*p.Width+(hi-lo)])
+		clear(row[hi:])
+	}
+}
+
+func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
+	p := b.p
+	plane := b.paddedH * b.paddedW
+
+	// index[t] is the offset of panel column t's first tap in a channel of
+	// the padded input; a tap adds tapOffset to it.
+	var index [gemmNR]int
 	for r := 0; r*gemmNR < nc; r++ {
 		panel := dst[r*kc*gemmNR : (r+1)*kc*gemmNR]
 		cols := min(gemmNR, nc-r*gemmNR)
 		first := j0 + r*gemmNR
 		y, x := first/p.OutW, first%p.OutW
-		for j := 0; j < cols; j++ {
-			top[j] = y*p.StrideH - p.PadTop
-			left[j] = x*p.StrideW - p.PadLeft
+		for t := 0; t < cols; t++ {
+			index[t] = y*p.StrideH*b.paddedW + x*p.StrideW
 			if x++; x == p.OutW {
 				x = 0
 				y++
 			}
 		}
-		// One output row covers the whole panel when its columns do not
-		// wrap; with stride 1 each tap row is then a contiguous run of src.
-		oneRow := cols == gemmNR && first%p.OutW+gemmNR <= p.OutW && p.StrideW == 1
+		// A full panel inside one output row with stride 1 is 16
+		// consecutive floats of every tap.
+		contiguous := cols == gemmNR && p.StrideW == 1 && index[gemmNR-1]-index[0] == gemmNR-1
+		span := index[cols-1] + 1
 
 		c, i, j := unravelTap(p0, p)
 		for q := 0; q < kc; q++ {
+			tapOffset := c*plane + i*p.DilationH*b.paddedW + j*p.DilationW
+			src := b.padded[tapOffset : tapOffset+span]
 			out := panel[q*gemmNR : (q+1)*gemmNR]
-			base := c * plane
-			dy, dx := i*p.DilationH, j*p.DilationW
-			if oneRow {
-				iy, ix := top[0]+dy, left[0]+dx
-				if iy >= 0 && iy < p.Height && ix >= 0 && ix+gemmNR <= p.Width {
-					copy(out, s.src[base+iy*p.Width+ix:base+iy*p.Width+ix+gemmNR])
-					c, i, j = nextTap(c, i, j, p)
-					continue
+			if contiguous {
+				*(*[gemmNR]float32)(out) = *(*[gemmNR]float32)(src[index[0]:])
+			} else {
+				for t, at := range index[:cols] {
+					out[t] = src[at]
+				}
+				clear(out[cols:])
+			}
+
+			// Next tap in row order: kernel column, kernel row, channel.
+			if j++; j == p.KernelW {
+				j = 0
+				if i++; i == p.KernelH {
+					i = 0
+					c++
 				}
 			}
-			for col := 0; col < cols; col++ {
-				iy, ix := top[col]+dy, left[col]+dx
-				if iy >= 0 && iy < p.Height && ix >= 0 && ix < p.Width {
-					out[col] = s.src[base+iy*p.Width+ix]
-				} else {
-					out[col] = 0
-				}
-			}
-			clear(out[cols:])
-			c, i, j = nextTap(c, i, j, p)
 		}
 	}
 }
@@ -138,15 +182,4 @@ func unravelTap(row int, p Conv2DParams) (c, i, j int) {
 	c = row / (p.KernelH * p.KernelW)
 	rest := row % (p.KernelH * p.KernelW)
 	return c, rest / p.KernelW, rest % p.KernelW
-}
-
-// nextTap returns the tap after (c, i, j) in row order.
-func nextTap(c, i, j int, p Conv2DParams) (int, int, int) {
-	if j++; j < p.KernelW {
-		return c, i, j
-	}
-	if i++; i < p.KernelH {
-		return c, i, 0
-	}
-	return c + 1, 0, 0
 }

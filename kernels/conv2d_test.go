@@ -146,6 +146,40 @@ func TestConv2DRandomGeometry(t *testing.T) {
 	})
 }
 
+// TestTileEpilogueMatchesGeneric compares each implementation's tile
+// kernel with epilogue against the generic tile followed by the epilogue
+// in Go, for every combination of accumulate, bias and ReLU.
+func TestTileEpilogueMatchesGeneric(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(37, 38))
+		const kc, ldc = 37, gemmNR + 3
+		a := randomFloats(rng, gemmMR*kc, 0)
+		b := randomFloats(rng, gemmNR*kc, 0)
+		c0 := randomFloats(rng, (gemmMR-1)*ldc+gemmNR, 2)
+		bias := randomFloats(rng, gemmMR, 0)
+		reference := tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric)
+		for _, accumulate := range []bool{false, true} {
+			for _, withBias := range []bool{false, true} {
+				for _, relu := range []bool{false, true} {
+					var bs []float32
+					if withBias {
+						bs = bias
+					}
+					want := append([]float32(nil), c0...)
+					reference(kc, a, b, want, ldc, accumulate, bs, relu)
+					got := append([]float32(nil), c0...)
+					impl.sgemmTileEpilogue(kc, a, b, got, ldc, accumulate, bs, relu)
+					for i := range got {
+						if !closeOrSameSpecial(got[i], want[i], kc+2) {
+							t.Fatalf("accumulate=%v bias=%v relu=%v: C[%d] = %v, want %v", accumulate, withBias, relu, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestConv2DThreadCountBitwise checks that the parallel split gives the
 // same bits as one goroutine, bias and ReLU included.
 func TestConv2DThreadCountBitwise(t *testing.T) {

@@ -11,12 +11,17 @@ import (
 type kernelSet struct {
 	name      string
 	sgemmTile func(kc int, a, b, c []float32, ldc int, accumulate bool)
-	relu      func(dst, src []float32)
-	maxRows   func(dst, x, y []float32)
-	maxPairs  func(dst, src []float32)
-	tapsRow   func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
-	dotRows   func(dst, x, w []float32, ldw int)
-	axpy      func(y, x []float32, alpha float32)
+
+	// sgemmTileEpilogue is sgemmTile followed by adding bias[i] to row i
+	// of the tile (when bias is not empty) and ReLU (when relu is set).
+	sgemmTileEpilogue func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+
+	relu     func(dst, src []float32)
+	maxRows  func(dst, x, y []float32)
+	maxPairs func(dst, src []float32)
+	tapsRow  func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+	dotRows  func(dst, x, w []float32, ldw int)
+	axpy     func(y, x []float32, alpha float32)
 }
 
 // availableKernels returns the implementations that this build can run on
@@ -30,6 +35,25 @@ func availableKernels() []kernelSet {
 	return sets
 }
 
+// tileWithGoEpilogue returns a tile kernel with epilogue made of a plain
+// tile kernel followed by the epilogue in Go.
+func tileWithGoEpilogue(tile func(int, []float32, []float32, []float32, int, bool), relu func(dst, src []float32)) func(int, []float32, []float32, []float32, int, bool, []float32, bool) {
+	return func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, applyReLU bool) {
+		tile(kc, a, b, c, ldc, accumulate)
+		for i := 0; i < gemmMR; i++ {
+			row := c[i*ldc : i*ldc+gemmNR]
+			if len(bias) > 0 {
+				for j := range row {
+					row[j] += bias[i]
+				}
+			}
+			if applyReLU {
+				relu(row, row)
+			}
+		}
+	}
+}
+
 // completed returns ks with every kernel it lacks taken from the generic
 // set, so that a port to a new instruction set can ship kernel by kernel.
 func (ks kernelSet) completed() kernelSet {
@@ -38,6 +62,9 @@ func (ks kernelSet) completed() kernelSet {
 	}
 	if ks.relu == nil {
 		ks.relu = genericKernels.relu
+	}
+	if ks.sgemmTileEpilogue == nil {
+		ks.sgemmTileEpilogue = tileWithGoEpilogue(ks.sgemmTile, ks.relu)
 	}
 	if ks.maxRows == nil {
 		ks.maxRows = genericKernels.maxRows

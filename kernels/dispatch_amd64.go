@@ -5,14 +5,15 @@ package kernels
 import "github.com/klauspost/cpuid/v2"
 
 var avx2Kernels = kernelSet{
-	name:      "avx2",
-	sgemmTile: sgemmTileFMA,
-	relu:      reluAVX2,
-	maxRows:   maxRowsAVX2,
-	maxPairs:  maxPairsAVX2,
-	tapsRow:   tapsRowChecked,
-	dotRows:   dotRowsChecked,
-	axpy:      axpyChecked,
+	name:              "avx2",
+	sgemmTile:         sgemmTileFMA,
+	sgemmTileEpilogue: sgemmTileEpilogueFMA,
+	relu:              reluAVX2,
+	maxRows:           maxRowsAVX2,
+	maxPairs:          maxPairsAVX2,
+	tapsRow:           tapsRowChecked,
+	dotRows:           dotRowsChecked,
+	axpy:              axpyChecked,
 }
 
 // hasAVX2 reports whether the AVX2 kernels can run. cpuid reports AVX only
@@ -35,7 +36,19 @@ func sgemmTileFMA(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
 		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
 	}
-	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate)
+	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, nil, false)
+}
+
+// sgemmTileEpilogueFMA checks the bounds that the assembly relies on, the
+// bias's included.
+func sgemmTileEpilogueFMA(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
+	}
+	if len(bias) != 0 && len(bias) < gemmMR {
+		panic("kernels: GEMM micro-kernel bias shorter than its tile")
+	}
+	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, bias, relu)
 }
 
 // tapsRowChecked checks the bounds that the assembly relies on: at least

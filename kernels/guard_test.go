@@ -115,6 +115,8 @@ func TestSgemmAtGuardPages(t *testing.T) {
 				c := guardedFloats(t, gemmMR*gemmNR, atEnd)
 				impl.sgemmTile(kc, a, b, c, gemmNR, false)
 				impl.sgemmTile(kc, a, b, c, gemmNR, true)
+				bias := guardedCopy(t, randomFloats(rng, gemmMR, 0), atEnd)
+				impl.sgemmTileEpilogue(kc, a, b, c, gemmNR, true, bias, true)
 			}
 		}
 	})

@@ -6,8 +6,10 @@ package kernels
 
 // sgemmKernel6x16FMA computes the 6×16 tile P = A·B, where A is a packed 6×kc panel
 // (a[p*6+i] is row i, step p) and B is a packed kc×16 panel (b[p*16+j]).
-// With accumulate false it stores c[i*ldc+j] = P[i][j]; with accumulate true
-// it adds P to C. It reads a[:6*kc], b[:16*kc] and the 6 rows of 16 floats
-// at c[i*ldc:], nothing else; the caller checks those bounds.
-// Requires AVX, AVX2 and FMA3.
-func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool)
+// With accumulate false the result is P, with accumulate true C + P. When
+// bias is not empty, bias[i] is then added to row i, and when relu is set,
+// negative results become 0 (NaN and -0 stay). The result is stored in
+// c[i*ldc+j]. It reads a[:6*kc], b[:16*kc], bias[:6] when bias is not
+// empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the
+// caller checks those bounds. Requires AVX, AVX2 and FMA3.
+func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)

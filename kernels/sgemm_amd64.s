@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool)
+// func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
 // Requires: AVX, FMA3
-TEXT ·sgemmKernel6x16FMA(SB), NOSPLIT, $0-89
+TEXT ·sgemmKernel6x16FMA(SB), NOSPLIT, $0-121
 	MOVQ kc+0(FP), AX
 	MOVQ a_base+8(FP), CX
 	MOVQ b_base+32(FP), DX
@@ -150,9 +150,75 @@ store:
 	SHLQ  $0x02, SI
 	MOVB  accumulate+88(FP), AL
 	TESTB AL, AL
-	JNZ   add
+	JZ    bias
 
-	// C = P.
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   BX, AX
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	ADDQ   SI, AX
+	VADDPS (AX), Y2, Y2
+	VADDPS 32(AX), Y3, Y3
+	ADDQ   SI, AX
+	VADDPS (AX), Y4, Y4
+	VADDPS 32(AX), Y5, Y5
+	ADDQ   SI, AX
+	VADDPS (AX), Y6, Y6
+	VADDPS 32(AX), Y7, Y7
+	ADDQ   SI, AX
+	VADDPS (AX), Y8, Y8
+	VADDPS 32(AX), Y9, Y9
+	ADDQ   SI, AX
+	VADDPS (AX), Y10, Y10
+	VADDPS 32(AX), Y11, Y11
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(AX), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 8(AX), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VBROADCASTSS 12(AX), Y12
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS 16(AX), Y12
+	VADDPS       Y12, Y8, Y8
+	VADDPS       Y12, Y9, Y9
+	VBROADCASTSS 20(AX), Y12
+	VADDPS       Y12, Y10, Y10
+	VADDPS       Y12, Y11, Y11
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
+	VXORPS Y13, Y13, Y13
+	VMAXPS Y0, Y13, Y0
+	VMAXPS Y1, Y13, Y1
+	VMAXPS Y2, Y13, Y2
+	VMAXPS Y3, Y13, Y3
+	VMAXPS Y4, Y13, Y4
+	VMAXPS Y5, Y13, Y5
+	VMAXPS Y6, Y13, Y6
+	VMAXPS Y7, Y13, Y7
+	VMAXPS Y8, Y13, Y8
+	VMAXPS Y9, Y13, Y9
+	VMAXPS Y10, Y13, Y10
+	VMAXPS Y11, Y13, Y11
+
+write:
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	ADDQ    SI, BX
@@ -168,40 +234,6 @@ store:
 	VMOVUPS Y8, (BX)
 	VMOVUPS Y9, 32(BX)
 	ADDQ    SI, BX
-	VMOVUPS Y10, (BX)
-	VMOVUPS Y11, 32(BX)
-	VZEROUPPER
-	RET
-
-add:
-	// C += P.
-	VADDPS  (BX), Y0, Y0
-	VADDPS  32(BX), Y1, Y1
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	ADDQ    SI, BX
-	VADDPS  (BX), Y2, Y2
-	VADDPS  32(BX), Y3, Y3
-	VMOVUPS Y2, (BX)
-	VMOVUPS Y3, 32(BX)
-	ADDQ    SI, BX
-	VADDPS  (BX), Y4, Y4
-	VADDPS  32(BX), Y5, Y5
-	VMOVUPS Y4, (BX)
-	VMOVUPS Y5, 32(BX)
-	ADDQ    SI, BX
-	VADDPS  (BX), Y6, Y6
-	VADDPS  32(BX), Y7, Y7
-	VMOVUPS Y6, (BX)
-	VMOVUPS Y7, 32(BX)
-	ADDQ    SI, BX
-	VADDPS  (BX), Y8, Y8
-	VADDPS  32(BX), Y9, Y9
-	VMOVUPS Y8, (BX)
-	VMOVUPS Y9, 32(BX)
-	ADDQ    SI, BX
-	VADDPS  (BX), Y10, Y10
-	VADDPS  32(BX), Y11, Y11
 	VMOVUPS Y10, (BX)
 	VMOVUPS Y11, 32(BX)
 	VZEROUPPER

@@ -102,7 +102,7 @@ func bandBounds(total, parts, unit, part int) (lo, hi int) {
 func gemmBlocked(m, n, k int, alpha float32, a []float32, lda int, transA bool, src bSource, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
-	tile := impl.sgemmTile
+	ks := impl // a copy, so the whole call uses one implementation
 
 	for jc := 0; jc < n; jc += gemmNC {
 		nc := min(gemmNC, n-jc)
@@ -122,7 +122,7 @@ func gemmBlocked(m, n, k int, alpha float32, a []float32, lda int, transA bool, 
 				if last {
 					tileEp = ep.rows(ic)
 				}
-				macroKernel(tile, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate, tileEp)
+				macroKernel(&ks, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate, tileEp)
 			}
 		}
 	}
@@ -132,7 +132,7 @@ func gemmBlocked(m, n, k int, alpha float32, a []float32, lda int, transA bool, 
 // block of B into C, whose top-left element is c[0], and applies ep to
 // each tile. Full tiles go straight to C; edge tiles go through ws.edge so
 // that the micro-kernel never writes outside C.
-func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
+func macroKernel(ks *kernelSet, ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
 		bPanel := ws.b[jr*kc : (jr+gemmNR)*kc]
@@ -140,13 +140,20 @@ func macroKernel(tile func(int, []float32, []float32, []float32, int, bool), ws 
 			mr := min(gemmMR, mc-ir)
 			aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
 			if mr == gemmMR && nr == gemmNR {
-				tile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
-				ep.apply(c[ir*ldc+jr:], ldc, ir, gemmMR, gemmNR)
+				if ep.bias == nil && !ep.relu {
+					ks.sgemmTile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
+				} else {
+					var bias []float32
+					if ep.bias != nil {
+						bias = ep.bias[ir : ir+gemmMR]
+					}
+					ks.sgemmTileEpilogue(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, bias, ep.relu)
+				}
 				continue
 			}
 
 			edge := ws.edge[:]
-			tile(kc, aPanel, bPanel, edge, gemmNR, false)
+			ks.sgemmTile(kc, aPanel, bPanel, edge, gemmNR, false)
 			for i := 0; i < mr; i++ {
 				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nr]
 				ei := edge[i*gemmNR : i*gemmNR+nr]

@@ -31,14 +31,16 @@ func main() {
 	ConstraintExpr("!purego")
 
 	name := fmt.Sprintf("sgemmKernel%dx%dFMA", mr, nr)
-	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool)")
+	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
 	Doc(
 		name+" computes the 6×16 tile P = A·B, where A is a packed 6×kc panel",
 		"(a[p*6+i] is row i, step p) and B is a packed kc×16 panel (b[p*16+j]).",
-		"With accumulate false it stores c[i*ldc+j] = P[i][j]; with accumulate true",
-		"it adds P to C. It reads a[:6*kc], b[:16*kc] and the 6 rows of 16 floats",
-		"at c[i*ldc:], nothing else; the caller checks those bounds.",
-		"Requires AVX, AVX2 and FMA3.",
+		"With accumulate false the result is P, with accumulate true C + P. When",
+		"bias is not empty, bias[i] is then added to row i, and when relu is set,",
+		"negative results become 0 (NaN and -0 stay). The result is stored in",
+		"c[i*ldc+j]. It reads a[:6*kc], b[:16*kc], bias[:6] when bias is not",
+		"empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the",
+		"caller checks those bounds. Requires AVX, AVX2 and FMA3.",
 	)
 
 	// Register map:
@@ -101,24 +103,45 @@ func main() {
 	SHLQ(Imm(2), ldc)
 	accumulate := Load(Param("accumulate"), GP8())
 	TESTB(accumulate, accumulate)
-	JNZ(LabelRef("add"))
+	JZ(LabelRef("bias"))
 
-	Comment("C = P.")
+	Comment("P += C. The pointer walks down the rows and comes back.")
+	cRow := GP64()
+	MOVQ(cPtr, cRow)
 	for i := 0; i < mr; i++ {
-		VMOVUPS(acc[2*i], Mem{Base: cPtr})
-		VMOVUPS(acc[2*i+1], Mem{Base: cPtr, Disp: 32})
+		VADDPS(Mem{Base: cRow}, acc[2*i], acc[2*i])
+		VADDPS(Mem{Base: cRow, Disp: 32}, acc[2*i+1], acc[2*i+1])
 		if i < mr-1 {
-			ADDQ(ldc, cPtr)
+			ADDQ(ldc, cRow)
 		}
 	}
-	VZEROUPPER()
-	RET()
 
-	Label("add")
-	Comment("C += P.")
+	// The epilogue reuses the operand registers, free after the loop:
+	// Y12 holds a bias broadcast, Y13 zero for ReLU.
+	Label("bias")
+	biasLen := Load(Param("bias").Len(), GP64())
+	TESTQ(biasLen, biasLen)
+	JZ(LabelRef("relu"))
+	biasPtr := Load(Param("bias").Base(), GP64())
+	Comment("P[i] += bias[i].")
 	for i := 0; i < mr; i++ {
-		VADDPS(Mem{Base: cPtr}, acc[2*i], acc[2*i])
-		VADDPS(Mem{Base: cPtr, Disp: 32}, acc[2*i+1], acc[2*i+1])
+		VBROADCASTSS(Mem{Base: biasPtr, Disp: 4 * i}, b0)
+		VADDPS(b0, acc[2*i], acc[2*i])
+		VADDPS(b0, acc[2*i+1], acc[2*i+1])
+	}
+
+	Label("relu")
+	relu := Load(Param("relu"), GP8())
+	TESTB(relu, relu)
+	JZ(LabelRef("write"))
+	Comment("P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.")
+	VXORPS(b1, b1, b1)
+	for _, y := range acc {
+		VMAXPS(y, b1, y)
+	}
+
+	Label("write")
+	for i := 0; i < mr; i++ {
 		VMOVUPS(acc[2*i], Mem{Base: cPtr})
 		VMOVUPS(acc[2*i+1], Mem{Base: cPtr, Disp: 32})
 		if i < mr-1 {

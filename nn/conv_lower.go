@@ -43,13 +43,14 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 
 	p := conv2DParams(s.window.as2D(), groupInC)
 	depthwise := groupInC == 1 && groupOutC == 1
-	for n := 0; n < s.batch; n++ {
+	image := func(n int) {
 		xImage := x[n*s.inC*inPlane : (n+1)*s.inC*inPlane]
 		yImage := y[n*s.outC*outPlane : (n+1)*s.outC*outPlane]
 		if depthwise {
-			p.Channels = s.inC
-			kernels.DepthwiseConv2D(yImage, xImage, weight, bias, p, c.FuseReLU)
-			continue
+			dp := p
+			dp.Channels = s.inC
+			kernels.DepthwiseConv2D(yImage, xImage, weight, bias, dp, c.FuseReLU)
+			return
 		}
 		for g := 0; g < s.groups; g++ {
 			xg := xImage[g*groupInC*inPlane : (g+1)*groupInC*inPlane]
@@ -62,6 +63,22 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 			kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, c.FuseReLU)
 		}
 	}
+
+	// Images are independent, so a batch is split into one contiguous
+	// range per thread. Each image is computed the same way whichever
+	// goroutine runs it, so the result does not depend on the split.
+	parts := min(s.batch, kernels.Threads())
+	if parts <= 1 {
+		for n := 0; n < s.batch; n++ {
+			image(n)
+		}
+		return
+	}
+	kernels.ParallelFor(parts, func(part int) {
+		for n := part * s.batch / parts; n < (part+1)*s.batch/parts; n++ {
+			image(n)
+		}
+	})
 }
 
 // finish adds the bias and applies the fused ReLU on the paths whose

@@ -5,6 +5,7 @@
 //
 //	simdnn classify [-batch N]                      MNIST test set, embedded model
 //	simdnn classify -model M.onnx [-k N] IMAGE...   your own model and images
+//	simdnn bench [-batch N] [-threads T] [MODEL]    latency and throughput
 //	simdnn onnx-test [-rtol R] [-atol A] DIR...     ONNX backend-test folders
 //	simdnn info                                     CPU features and kernels
 package main
@@ -28,6 +29,7 @@ type command struct {
 
 var commands = []command{
 	{"classify", "classify the embedded MNIST test set, or your images with your model", runClassify},
+	{"bench", "time a model (the embedded MNIST model by default) and report the FMA peak", runBench},
 	{"onnx-test", "run folders in the ONNX backend-test layout and compare outputs", runONNXTest},
 	{"info", "print the CPU's features and the kernels in use", runInfo},
 }

@@ -238,3 +238,44 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+func TestBenchReportsLatency(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "-runs", "2", "-warmup", "1", "-peak=false", "-batch", "3"},
+		{"bench", "-runs", "2", "-warmup", "0", "-peak=false", "-threads", "1", "../../testdata/models/small_cnn/model.onnx"},
+	} {
+		code, out, errOut := runCommand(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit code %d, stderr:\n%s", args, code, errOut)
+		}
+		for _, want := range []string{"latency:    median", "images/s", "kernels:"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: output lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+	code, out, _ := runCommand("bench", "-runs", "1", "-peak=false", "-batch", "3")
+	if code != 0 || !strings.Contains(out, `"input" [3 1 28 28]`) {
+		t.Errorf("-batch 3 did not set the free batch dimension:\n%s", out)
+	}
+}
+
+func TestBenchRejectsBadFlags(t *testing.T) {
+	cases := []struct {
+		args     []string
+		inStderr string
+	}{
+		{[]string{"bench", "-runs", "0"}, "-runs 0"},
+		{[]string{"bench", "-shape", "1,x,28,28", "-peak=false"}, "is not a size"},
+		{[]string{"bench", "a.onnx", "b.onnx"}, "at most one model"},
+	}
+	for _, tc := range cases {
+		code, _, errOut := runCommand(tc.args...)
+		if code == 0 {
+			t.Errorf("%v: exit code 0, want failure", tc.args)
+		}
+		if !strings.Contains(errOut, tc.inStderr) {
+			t.Errorf("%v: stderr lacks %q:\n%s", tc.args, tc.inStderr, errOut)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/simdnn/simdnn/internal/peak"
+	"github.com/simdnn/simdnn/kernels"
+	"github.com/simdnn/simdnn/nn"
+)
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[MODEL.onnx]", stderr)
+	batch := fs.Int("batch", 1, "batch size: the first input dimension, when the model leaves it free")
+	shapeFlag := fs.String("shape", "", "input shape as comma-separated sizes, such as 1,3,224,224; overrides -batch")
+	threads := fs.Int("threads", 0, "goroutines per layer; 0 means GOMAXPROCS")
+	runs := fs.Int("runs", 50, "timed runs after warm-up")
+	warmup := fs.Int("warmup", 5, "untimed runs first, which also build the memory plan")
+	measurePeak := fs.Bool("peak", true, "measure the FMA peak of one core (about 0.3 s) and report it")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usageError(fs, "bench takes at most one model, got %d arguments", fs.NArg())
+	}
+	if *batch < 1 || *runs < 1 || *warmup < 0 {
+		return usageError(fs, "-batch %d, -runs %d and -warmup %d: want batch and runs of at least 1, warmup of at least 0", *batch, *runs, *warmup)
+	}
+
+	path := ""
+	if fs.NArg() == 1 {
+		path = fs.Arg(0)
+	}
+	model, name, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	inputs, err := benchInputs(model, *batch, *shapeFlag)
+	if err != nil {
+		return fmt.Errorf("model %s: %w", name, err)
+	}
+
+	kernels.SetThreads(*threads)
+	defer kernels.SetThreads(0)
+	for range *warmup {
+		if _, err := model.Run(inputs); err != nil {
+			return err
+		}
+	}
+	times := make([]time.Duration, *runs)
+	for i := range times {
+		start := time.Now()
+		if _, err := model.Run(inputs); err != nil {
+			return err
+		}
+		times[i] = time.Since(start)
+	}
+	slices.Sort(times)
+	median := times[len(times)/2]
+	images := inputs[model.Inputs()[0].Name].Shape[0]
+
+	fmt.Fprintf(stdout, "model:      %s\n", name)
+	for _, in := range model.Inputs() {
+		if t, ok := inputs[in.Name]; ok {
+			fmt.Fprintf(stdout, "input:      %q %v\n", in.Name, t.Shape)
+		}
+	}
+	fmt.Fprintf(stdout, "kernels:    %s, %d threads\n", kernels.Implementation(), kernels.Threads())
+	fmt.Fprintf(stdout, "latency:    median %s, best %s over %d runs\n", formatMillis(median), formatMillis(times[0]), len(times))
+	fmt.Fprintf(stdout, "throughput: %.1f images/s at the median (%d per run)\n", float64(images)/median.Seconds(), images)
+	if *measurePeak {
+		if gflops, ok := peak.Measure(300 * time.Millisecond); ok {
+			fmt.Fprintf(stdout, "fma peak:   %.1f GFLOPS on one core (measured now)\n", gflops)
+		}
+	}
+	return nil
+}
+
+// benchInputs returns random inputs in [0, 1) for every input of the model
+// that has no default, with the shape from -shape, or the declared shape
+// with a free first dimension set to batch.
+func benchInputs(model *nn.Model, batch int, shapeFlag string) (map[string]*nn.Tensor, error) {
+	var override []int
+	if shapeFlag != "" {
+		for _, field := range strings.Split(shapeFlag, ",") {
+			d, err := strconv.Atoi(strings.TrimSpace(field))
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("-shape %q: %q is not a size; want comma-separated non-negative integers", shapeFlag, field)
+			}
+			override = append(override, d)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	inputs := make(map[string]*nn.Tensor)
+	for i, in := range model.Inputs() {
+		if in.DType != nn.Float32 {
+			return nil, fmt.Errorf("input %q has element type %v; bench feeds float32 inputs only", in.Name, in.DType)
+		}
+		shape := slices.Clone(in.Shape)
+		if override != nil && i == 0 {
+			shape = override
+		}
+		for d := range shape {
+			switch {
+			case shape[d] >= 0:
+			case d == 0:
+				shape[d] = batch
+			default:
+				return nil, fmt.Errorf("input %q has shape %v with a free dimension %d; give the shape with -shape", in.Name, in.Shape, d)
+			}
+		}
+		t, err := nn.New(shape...)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", in.Name, err)
+		}
+		for j := range t.Data {
+			t.Data[j] = rng.Float32()
+		}
+		inputs[in.Name] = t
+	}
+	return inputs, nil
+}
+
+func formatMillis(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds()*1e3, 'f', 3, 64) + " ms"
+}

@@ -36,19 +36,30 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu boo
 	// Split the channels into as many pieces as the work warrants.
 	work := float64(p.Channels) * float64(outPlane) * float64(taps)
 	parts := max(1, min(Threads(), p.Channels, int(work/minParallelWork)))
+	if parts == 1 {
+		depthwiseChannels(dst, src, weights, bias, p, relu, 0, p.Channels)
+		return
+	}
 	parallelFor(parts, func(part int) {
 		c0, c1 := bandBounds(p.Channels, parts, 1, part)
-		g := newDepthwiseGeometry(p)
-		padded := getScratch(g.paddedH * g.paddedW)
-		defer putScratch(padded)
-		for c := c0; c < c1; c++ {
-			var b float32
-			if bias != nil {
-				b = bias[c]
-			}
-			g.plane(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, relu, padded)
-		}
+		depthwiseChannels(dst, src, weights, bias, p, relu, c0, c1)
 	})
+}
+
+// depthwiseChannels convolves channels [c0, c1).
+func depthwiseChannels(dst, src, weights, bias []float32, p Conv2DParams, relu bool, c0, c1 int) {
+	taps := p.KernelH * p.KernelW
+	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
+	g := newDepthwiseGeometry(p)
+	padded := getScratch(g.paddedH * g.paddedW)
+	defer putScratch(padded)
+	for c := c0; c < c1; c++ {
+		var b float32
+		if bias != nil {
+			b = bias[c]
+		}
+		g.plane(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, relu, padded)
+	}
 }
 
 // depthwiseGeometry is the padded plane that one channel is copied into

@@ -19,23 +19,32 @@ func gemvRow(transA, transB bool, n, k int, alpha float32, a []float32, lda int,
 	}
 
 	parts := max(1, min(Threads(), int(float64(n)*float64(k)/minParallelWork)))
+	if parts == 1 {
+		gemvBand(transB, 0, n, alpha, row, b, ldb, beta, c)
+		return
+	}
 	parallelFor(parts, func(part int) {
 		j0, j1 := bandBounds(n, parts, 8, part)
-		if j0 == j1 {
-			return
-		}
-		if transB {
-			dotRowsScaled(c[j0:j1], row, b[j0*ldb:], ldb, alpha, beta)
-			return
-		}
-		cPart := c[j0:j1]
-		scaleRow(cPart, beta)
-		for p, v := range row {
-			if v != 0 {
-				impl.axpy(cPart, b[p*ldb+j0:p*ldb+j1], alpha*v)
-			}
-		}
+		gemvBand(transB, j0, j1, alpha, row, b, ldb, beta, c)
 	})
+}
+
+// gemvBand computes columns [j0, j1) of the single row of C.
+func gemvBand(transB bool, j0, j1 int, alpha float32, row, b []float32, ldb int, beta float32, c []float32) {
+	if j0 == j1 {
+		return
+	}
+	if transB {
+		dotRowsScaled(c[j0:j1], row, b[j0*ldb:], ldb, alpha, beta)
+		return
+	}
+	cPart := c[j0:j1]
+	scaleRow(cPart, beta)
+	for p, v := range row {
+		if v != 0 {
+			impl.axpy(cPart, b[p*ldb+j0:p*ldb+j1], alpha*v)
+		}
+	}
 }
 
 // dotRowsScaled stores alpha*dot(x, row j of w) + beta*c[j] in c[j].

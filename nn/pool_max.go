@@ -126,10 +126,11 @@ func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int) {
 // maxPoolRows pools any window of any spatial rank. The last axis is the
 // row. For each output row it takes the elementwise maximum, with
 // MaxRows, of the input rows under the valid taps of the outer axes, then
-// the maximum of each window's valid taps along that row.
+// pools that row with maxPoolRow.
 func maxPoolRows(y, x []float32, planes int, win window) {
 	rows := newRowWindows(win)
 	rowMax := make([]float32, rows.last.in)
+	h := newRowPooler(rows.last)
 	negInf := float32(math.Inf(-1))
 
 	for plane := 0; plane < planes; plane++ {
@@ -155,17 +156,51 @@ func maxPoolRows(y, x []float32, planes int, win window) {
 				}
 				continue
 			}
-
-			last := rows.last
-			for o := range outRow {
-				begin, end := last.validTaps(o)
-				start := last.start(o)
-				m := negInf
-				for k := begin; k < end; k++ {
-					m = max(m, rowMax[start+k*last.dilation])
-				}
-				outRow[o] = m
-			}
+			h.pool(outRow, rowMax)
 		}
+	}
+}
+
+// rowPooler takes the maximum of every window of one axis along a row, as
+// vector operations: the row is copied between -Inf borders (padded taps
+// never win, and a window of padding alone gives -Inf), the maximum over
+// each window start is built from kernel-1 MaxRows calls on shifted views,
+// and the outputs are picked from it at the stride.
+type rowPooler struct {
+	a       axisWindow
+	padded  []float32 // -Inf, the row, -Inf
+	windows []float32 // windows[i] = max of padded[i + t*dilation], t < kernel
+}
+
+func newRowPooler(a axisWindow) *rowPooler {
+	// Every tap of every window lies in [0, span) of the padded row.
+	span := (a.out-1)*a.stride + (a.kernel-1)*a.dilation + 1
+	span = max(span, a.padBegin+a.in)
+	return &rowPooler{
+		a:       a,
+		padded:  make([]float32, span),
+		windows: make([]float32, (a.out-1)*a.stride+1),
+	}
+}
+
+// pool writes the maximum of each window of row into out.
+func (h *rowPooler) pool(out, row []float32) {
+	a := h.a
+	negInf := float32(math.Inf(-1))
+	for i := range h.padded {
+		h.padded[i] = negInf
+	}
+	// A negative padBegin cannot occur, but the row may reach past the
+	// span when the last windows do not cover its end.
+	n := min(len(row), len(h.padded)-a.padBegin)
+	copy(h.padded[a.padBegin:], row[:n])
+
+	m := len(h.windows)
+	copy(h.windows, h.padded[:m])
+	for t := 1; t < a.kernel; t++ {
+		kernels.MaxRows(h.windows, h.windows, h.padded[t*a.dilation:t*a.dilation+m])
+	}
+	for o := range out {
+		out[o] = h.windows[o*a.stride]
 	}
 }

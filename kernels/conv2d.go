@@ -71,9 +71,13 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 		return
 	}
 
-	src2 := newImageB(src, p)
-	defer putScratch(src2.padded)
-	gemmParallel(m, n, k, 1, weights, k, false, src2, 0, dst, n, ep)
+	image := newImageB(src, p)
+	defer putScratch(image.padded)
+	if useImplicit(p) {
+		convImplicit(dst, image, weights, m, ep)
+		return
+	}
+	gemmParallel(m, n, k, 1, weights, k, false, image, 0, dst, n, ep)
 }
 
 // imageB is the im2col matrix of a convolution input, read on demand:
@@ -101,7 +105,12 @@ func newImageB(src []float32, p Conv2DParams) imageB {
 		paddedW: (p.OutW-1)*p.StrideW + (p.KernelW-1)*p.DilationW + 1,
 	}
 	plane := b.paddedH * b.paddedW
-	b.padded = getScratch(p.Channels * plane)
+	// The implicit-GEMM kernel reads 16 consecutive floats from every tap
+	// of a tile, which for the last tile of the last row reaches up to 15
+	// floats past the last pixel: the slack keeps those reads inside the
+	// buffer, and zero.
+	b.padded = getScratch(p.Channels*plane + gemmNR)
+	clear(b.padded[p.Channels*plane:])
 	for c := 0; c < p.Channels; c++ {
 		padPlane(b.padded[c*plane:(c+1)*plane], src[c*p.Height*p.Width:(c+1)*p.Height*p.Width], p, b.paddedH, b.paddedW)
 	}

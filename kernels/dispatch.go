@@ -20,8 +20,14 @@ type kernelSet struct {
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
 	tapsRow  func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
-	dotRows  func(dst, x, w []float32, ldw int)
-	axpy     func(y, x []float32, alpha float32)
+
+	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
+	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. The offsets are in
+	// ascending order.
+	convTile func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+
+	dotRows func(dst, x, w []float32, ldw int)
+	axpy    func(y, x []float32, alpha float32)
 }
 
 // availableKernels returns the implementations that this build can run on
@@ -75,6 +81,9 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.tapsRow == nil {
 		ks.tapsRow = genericKernels.tapsRow
 	}
+	if ks.convTile == nil {
+		ks.convTile = genericKernels.convTile
+	}
 	if ks.dotRows == nil {
 		ks.dotRows = genericKernels.dotRows
 	}
@@ -91,6 +100,7 @@ var genericKernels = kernelSet{
 	maxRows:   maxRowsGeneric,
 	maxPairs:  maxPairsGeneric,
 	tapsRow:   tapsRowGeneric,
+	convTile:  convTileGeneric,
 	dotRows:   dotRowsGeneric,
 	axpy:      axpyGeneric,
 }

@@ -12,6 +12,7 @@ var avx2Kernels = kernelSet{
 	maxRows:           maxRowsAVX2,
 	maxPairs:          maxPairsAVX2,
 	tapsRow:           tapsRowChecked,
+	convTile:          convTileFMA,
 	dotRows:           dotRowsChecked,
 	axpy:              axpyChecked,
 }
@@ -87,4 +88,21 @@ func axpyChecked(y, x []float32, alpha float32) {
 		panic("kernels: axpy source shorter than destination")
 	}
 	axpyFMA(y, x, alpha)
+}
+
+// convTileFMA checks the bounds of the panels and of C. The offsets are
+// checked by the caller once per block of taps, where they are computed,
+// rather than once per tile: convImplicit derives them from the padded
+// image, whose slack covers the 16 floats read at the largest offset.
+func convTileFMA(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+		panic("kernels: convolution micro-kernel called with panels or C shorter than its tile")
+	}
+	if len(bias) != 0 && len(bias) < gemmMR {
+		panic("kernels: convolution micro-kernel bias shorter than its tile")
+	}
+	if offsets[0] < 0 || offsets[kc-1] > len(src)-gemmNR {
+		panic("kernels: convolution micro-kernel tap outside the image")
+	}
+	convKernel6x16FMA(kc, a, src, offsets, c, ldc, accumulate, bias, relu)
 }

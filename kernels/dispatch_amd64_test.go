@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/klauspost/cpuid/v2"
@@ -29,5 +30,16 @@ func TestAVX2SelectedWhenSupported(t *testing.T) {
 	}
 	if got := supportedKernels()[0].name; got != "avx2" {
 		t.Fatalf("best supported implementation is %q, want avx2", got)
+	}
+}
+
+// TestAVX2SetIsComplete checks that the AVX2 set has a kernel of its own
+// for every entry, so that no generic fallback hides a missing one.
+func TestAVX2SetIsComplete(t *testing.T) {
+	v := reflect.ValueOf(avx2Kernels)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+			t.Errorf("avx2 kernel set has no %s", v.Type().Field(i).Name)
+		}
 	}
 }

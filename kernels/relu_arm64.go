@@ -4,8 +4,8 @@
 
 package kernels
 
-// reluNEON stores max(src[i], 0) in dst[i] for i < len(src), with Go's max
-// semantics (NaN stays NaN, -0 becomes +0). It reads src[:len(src)] and
-// writes dst[:len(src)], nothing else; the caller checks len(dst) >= len(src).
-// dst may equal src. Uses ASIMD only.
+// reluNEON stores 0 in dst[i] where src[i] < 0 and src[i] elsewhere, for
+// i < len(src), so NaN and -0 pass through unchanged. It reads src[:len(src)]
+// and writes dst[:len(src)], nothing else; the caller checks
+// len(dst) >= len(src). dst may equal src. Uses ASIMD only.
 func reluNEON(dst []float32, src []float32)

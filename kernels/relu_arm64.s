@@ -10,10 +10,12 @@ TEXT ·reluNEON(SB), NOSPLIT, $0-48
 	MOVD src_base+24(FP), R1
 	MOVD src_len+32(FP), R2
 
-	// FMAX(x, +0) is Go's max(x, 0) in every lane: NaN stays NaN and -0
-	// becomes +0, so no fix-up follows it. The main loop, the single
-	// vectors and the tail all use this one instruction, so the result
-	// does not depend on an element's position.
+	// x < 0 ? 0 : x, as PyTorch's ReLU computes it, is two instructions:
+	// FCMLT sets a mask of the lanes below zero (an ordered compare, so
+	// false for NaN and -0) and VBIT inserts the zero register's bits
+	// under that mask. FMAX(x, 0) would turn -0 into +0. The main loop,
+	// the single vectors and the tail all use the same two instructions,
+	// so the result does not depend on an element's position.
 	VEOR V31.B16, V31.B16, V31.B16
 
 	// Main loop: 16 floats per iteration.
@@ -21,10 +23,14 @@ block:
 	CMP $16, R2
 	BLT vector
 	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e3ff400 // FMAX V0.4S, V0.4S, V31.4S
-	WORD $0x4e3ff421 // FMAX V1.4S, V1.4S, V31.4S
-	WORD $0x4e3ff442 // FMAX V2.4S, V2.4S, V31.4S
-	WORD $0x4e3ff463 // FMAX V3.4S, V3.4S, V31.4S
+	WORD $0x4ea0e804 // FCMLT V4.4S, V0.4S, #0.0
+	WORD $0x4ea0e825 // FCMLT V5.4S, V1.4S, #0.0
+	WORD $0x4ea0e846 // FCMLT V6.4S, V2.4S, #0.0
+	WORD $0x4ea0e867 // FCMLT V7.4S, V3.4S, #0.0
+	VBIT V4.B16, V31.B16, V0.B16
+	VBIT V5.B16, V31.B16, V1.B16
+	VBIT V6.B16, V31.B16, V2.B16
+	VBIT V7.B16, V31.B16, V3.B16
 	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
 	SUB $16, R2
 	B block
@@ -34,17 +40,19 @@ vector:
 	CMP $4, R2
 	BLT tail
 	VLD1.P 16(R1), [V0.S4]
-	WORD $0x4e3ff400 // FMAX V0.4S, V0.4S, V31.4S
+	WORD $0x4ea0e804 // FCMLT V4.4S, V0.4S, #0.0
+	VBIT V4.B16, V31.B16, V0.B16
 	VST1.P [V0.S4], 16(R0)
 	SUB $4, R2
 	B vector
 
 	// Tail of fewer than 4 floats, one at a time in lane 0 with the same
-	// instruction. FMOVS loads one float and clears the other lanes.
+	// instructions. FMOVS loads one float and clears the other lanes.
 tail:
 	CBZ R2, done
 	FMOVS.P 4(R1), F0
-	WORD $0x4e3ff400 // FMAX V0.4S, V0.4S, V31.4S
+	WORD $0x4ea0e804 // FCMLT V4.4S, V0.4S, #0.0
+	VBIT V4.B16, V31.B16, V0.B16
 	FMOVS.P F0, 4(R0)
 	SUB $1, R2
 	B tail

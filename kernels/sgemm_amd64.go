@@ -13,3 +13,11 @@ package kernels
 // empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the
 // caller checks those bounds. Requires AVX, AVX2 and FMA3.
 func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+
+// convKernel6x16FMA computes the 6×16 tile P = A·B like sgemmKernel6x16FMA, but row p
+// of B is src[offsets[p]:offsets[p]+16] instead of a packed panel. It reads
+// a[:6*kc], offsets[:kc], those 16 floats of src for each p, bias[:6] when
+// bias is not empty, and the 6 rows of 16 floats at c[i*ldc:], nothing
+// else; the caller checks that every offset lies in [0, len(src)-16].
+// Requires AVX, AVX2 and FMA3.
+func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)

@@ -23,3 +23,27 @@ func BenchmarkSgemmTile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvTile times the implicit-GEMM micro-kernel on the taps of a
+// 3×3 convolution over 28 channels of a 58-pixel-wide padded image, as in
+// the first block of taps of a ResNet 64-channel layer.
+func BenchmarkConvTile(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const width, height, channels = 58, 58, 64
+	src := randomFloats(rng, channels*width*height+gemmNR, 0)
+	p := Conv2DParams{Channels: channels, KernelH: 3, KernelW: 3, DilationH: 1, DilationW: 1}
+	offsets := make([]int, gemmKC)
+	for q := range offsets {
+		c, i, j := unravelTap(q, p)
+		offsets[q] = c*width*height + i*width + j
+	}
+	a := randomFloats(rng, gemmMR*gemmKC, 0)
+	c := make([]float32, gemmMR*gemmNR)
+	benchEachImpl(b, "resnet3x3", func(b *testing.B) {
+		for b.Loop() {
+			impl.convTile(gemmKC, a, src[width+1:], offsets, c, gemmNR, true, nil, false)
+		}
+		flops := 2 * gemmMR * gemmNR * float64(gemmKC) * float64(b.N)
+		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+	})
+}

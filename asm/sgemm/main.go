@@ -29,7 +29,14 @@ const unroll = 4
 
 func main() {
 	ConstraintExpr("!purego")
+	packedKernel()
+	implicitKernel()
+	Generate()
+}
 
+// packedKernel emits the GEMM micro-kernel, whose B operand is a packed
+// panel: row p of B is the 16 floats at b[16p:].
+func packedKernel() {
 	name := fmt.Sprintf("sgemmKernel%dx%dFMA", mr, nr)
 	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
 	Doc(
@@ -42,7 +49,48 @@ func main() {
 		"empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the",
 		"caller checks those bounds. Requires AVX, AVX2 and FMA3.",
 	)
+	bPtr := Load(Param("b").Base(), GP64())
+	emitTile(func(p int, b0, b1 VecPhysical) {
+		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b0)
+		VMOVUPS(Mem{Base: bPtr, Disp: 4*nr*p + 32}, b1)
+	}, func(steps int) {
+		ADDQ(U32(4*nr*steps), bPtr)
+	})
+}
 
+// implicitKernel emits the micro-kernel of implicit-GEMM convolution,
+// whose B operand is never packed: row p of B is the 16 consecutive floats
+// of the (padded) input image at src[offsets[p]:], because with a
+// horizontal stride of 1 the 16 output pixels of a tile read consecutive
+// input pixels for every tap.
+func implicitKernel() {
+	name := fmt.Sprintf("convKernel%dx%dFMA", mr, nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	Doc(
+		name+" computes the 6×16 tile P = A·B like sgemmKernel6x16FMA, but row p",
+		"of B is src[offsets[p]:offsets[p]+16] instead of a packed panel. It reads",
+		"a[:6*kc], offsets[:kc], those 16 floats of src for each p, bias[:6] when",
+		"bias is not empty, and the 6 rows of 16 floats at c[i*ldc:], nothing",
+		"else; the caller checks that every offset lies in [0, len(src)-16].",
+		"Requires AVX, AVX2 and FMA3.",
+	)
+	src := Load(Param("src").Base(), GP64())
+	offsets := Load(Param("offsets").Base(), GP64())
+	off := GP64()
+	emitTile(func(p int, b0, b1 VecPhysical) {
+		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b0)
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 32}, b1)
+	}, func(steps int) {
+		ADDQ(U32(8*steps), offsets)
+	})
+}
+
+// emitTile emits the body shared by the micro-kernels: the k loop, with
+// loadB emitting the load of row p (relative to the current position) of
+// B into two registers and advanceB moving B's position by some rows, then
+// the optional accumulation into C, bias, ReLU and the store.
+func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 	// Register map:
 	//   Y0–Y11  accumulators; row i uses Y(2i) for columns 0–7 and Y(2i+1)
 	//           for columns 8–15
@@ -55,7 +103,6 @@ func main() {
 
 	kc := Load(Param("kc"), GP64())
 	aPtr := Load(Param("a").Base(), GP64())
-	bPtr := Load(Param("b").Base(), GP64())
 	cPtr := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
 
@@ -66,8 +113,7 @@ func main() {
 
 	// step emits one k step at offset p (in steps) from the panel pointers.
 	step := func(p int) {
-		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b0)
-		VMOVUPS(Mem{Base: bPtr, Disp: 4*nr*p + 32}, b1)
+		loadB(p, b0, b1)
 		for i := 0; i < mr; i++ {
 			t := bcast[i%2]
 			VBROADCASTSS(Mem{Base: aPtr, Disp: 4 * (mr*p + i)}, t)
@@ -84,7 +130,7 @@ func main() {
 		step(p)
 	}
 	ADDQ(U32(4*mr*unroll), aPtr)
-	ADDQ(U32(4*nr*unroll), bPtr)
+	advanceB(unroll)
 	SUBQ(Imm(unroll), kc)
 	JMP(LabelRef("unrolled"))
 
@@ -94,7 +140,7 @@ func main() {
 	JZ(LabelRef("store"))
 	step(0)
 	ADDQ(Imm(4*mr), aPtr)
-	ADDQ(Imm(4*nr), bPtr)
+	advanceB(1)
 	DECQ(kc)
 	JMP(LabelRef("single"))
 
@@ -150,6 +196,4 @@ func main() {
 	}
 	VZEROUPPER()
 	RET()
-
-	Generate()
 }

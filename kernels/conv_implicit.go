@@ -1,0 +1,164 @@
+package kernels
+
+// Implicit-GEMM convolution: with a horizontal stride of 1, the 16 output
+// pixels of a tile in one output row read 16 consecutive floats of the
+// padded input for every tap, so the micro-kernel can load B straight
+// from the image at a per-tap offset and no B panel is ever packed. Only
+// the weights (A) are packed. This removes the packing cost that dominates
+// im2col convolution when there are few output channels to reuse each
+// packed element.
+
+// useImplicit reports whether the implicit path suits p: stride 1 along
+// the row, and rows long enough that the 16-pixel tiles waste at most a
+// quarter of their columns (the last tile of a row is partial).
+func useImplicit(p Conv2DParams) bool {
+	if p.StrideW != 1 || p.OutW == 0 {
+		return false
+	}
+	tiles := (p.OutW + gemmNR - 1) / gemmNR
+	return 4*p.OutW >= 3*gemmNR*tiles
+}
+
+// convImplicit computes dst (m×OutH*OutW) = weights (m×k) times the im2col
+// matrix of image, then applies ep. Bands of output rows run in parallel
+// when the work is large enough.
+func convImplicit(dst []float32, image imageB, weights []float32, m int, ep epilogue) {
+	p := image.p
+	k := p.k()
+
+	// offsets[q] is the distance in the padded input from a tile's first
+	// pixel to tap q of row q of the im2col matrix.
+	offsets := getIntScratch(k)
+	defer putIntScratch(offsets)
+	plane := image.paddedH * image.paddedW
+	for q := range offsets {
+		c, i, j := unravelTap(q, p)
+		offsets[q] = c*plane + i*p.DilationH*image.paddedW + j*p.DilationW
+	}
+
+	work := float64(m) * float64(p.OutH*p.OutW) * float64(k)
+	parts := max(1, min(Threads(), p.OutH, int(work/minParallelWork)))
+	if parts == 1 {
+		convImplicitRows(dst, image, weights, m, offsets, 0, p.OutH, ep)
+		return
+	}
+	parallelFor(parts, func(part int) {
+		y0, y1 := bandBounds(p.OutH, parts, 1, part)
+		convImplicitRows(dst, image, weights, m, offsets, y0, y1, ep)
+	})
+}
+
+// convImplicitRows computes output rows [y0, y1) of every filter.
+func convImplicitRows(dst []float32, image imageB, weights []float32, m int, offsets []int, y0, y1 int, ep epilogue) {
+	p := image.p
+	k, n := p.k(), p.OutH*p.OutW
+	ws := getGemmWorkspace()
+	defer putGemmWorkspace(ws)
+	ks := impl
+
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		tapOffsets := offsets[pc : pc+kc]
+		accumulate := pc > 0
+		last := pc+kc == k
+
+		for ic := 0; ic < m; ic += gemmMC {
+			mc := min(gemmMC, m-ic)
+			packA(ws.a, weights, k, false, ic, mc, pc, kc, 1)
+			tileEp := epilogue{}
+			if last {
+				tileEp = ep.rows(ic)
+			}
+			for y := y0; y < y1; y++ {
+				rowBase := y * p.StrideH * image.paddedW
+				for x := 0; x < p.OutW; x += gemmNR {
+					cols := min(gemmNR, p.OutW-x)
+					// Every read of the kernel lies in [base, base+maxOffset+16),
+					// inside padded thanks to its slack.
+					src := image.padded[rowBase+x:]
+					c := dst[ic*n+y*p.OutW+x:]
+					implicitTiles(&ks, ws, mc, kc, src, tapOffsets, c, n, cols, accumulate, tileEp)
+				}
+			}
+		}
+	}
+}
+
+// implicitTiles computes the tiles of one 16-pixel column block for the mc
+// filters of the packed A block, of which cols pixels are valid.
+func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, offsets []int, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
+	for ir := 0; ir < mc; ir += gemmMR {
+		rows := min(gemmMR, mc-ir)
+		aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
+		if rows == gemmMR && cols == gemmNR {
+			var bias []float32
+			if ep.bias != nil {
+				bias = ep.bias[ir : ir+gemmMR]
+			}
+			ks.convTile(kc, aPanel, src, offsets, c[ir*ldc:], ldc, accumulate, bias, ep.relu)
+			continue
+		}
+
+		edge := ws.edge[:]
+		ks.convTile(kc, aPanel, src, offsets, edge, gemmNR, false, nil, false)
+		for i := 0; i < rows; i++ {
+			ci := c[(ir+i)*ldc : (ir+i)*ldc+cols]
+			ei := edge[i*gemmNR : i*gemmNR+cols]
+			if accumulate {
+				for j, v := range ei {
+					ci[j] += v
+				}
+			} else {
+				copy(ci, ei)
+			}
+		}
+		ep.apply(c[ir*ldc:], ldc, ir, rows, cols)
+	}
+}
+
+// convTileGeneric is the portable twin of the implicit-GEMM micro-kernel:
+// the tile of sgemmKernelGeneric with row p of B at src[offsets[p]:],
+// followed by the epilogue.
+func convTileGeneric(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+	var panel [gemmNR * gemmKC]float32
+	for start := 0; start < kc; start += gemmKC {
+		steps := min(gemmKC, kc-start)
+		for q := 0; q < steps; q++ {
+			copy(panel[q*gemmNR:(q+1)*gemmNR], src[offsets[start+q]:offsets[start+q]+gemmNR])
+		}
+		last := start+steps == kc
+		if last {
+			tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric)(steps, a[start*gemmMR:], panel[:], c, ldc, accumulate || start > 0, bias, relu)
+		} else {
+			sgemmKernelGeneric(steps, a[start*gemmMR:], panel[:], c, ldc, accumulate || start > 0)
+		}
+	}
+}
+
+// intScratch is a free list of int buffers, like scratch.
+var intScratch struct {
+	lock chan struct{}
+	free [][]int
+}
+
+func init() { intScratch.lock = make(chan struct{}, 1) }
+
+func getIntScratch(n int) []int {
+	intScratch.lock <- struct{}{}
+	defer func() { <-intScratch.lock }()
+	for i, buf := range intScratch.free {
+		if cap(buf) >= n {
+			last := len(intScratch.free) - 1
+			intScratch.free[i] = intScratch.free[last]
+			intScratch.free = intScratch.free[:last]
+			return buf[:n]
+		}
+	}
+	return make([]int, n)
+}
+
+func putIntScratch(buf []int) {
+	intScratch.lock <- struct{}{}
+	intScratch.free = append(intScratch.free, buf)
+	<-intScratch.lock
+}

@@ -1,9 +1,20 @@
-// Package bench compares simdnn's kernels with peer libraries in one
-// `go test -bench` run. It is a module of its own so that the peers (gonum)
-// never enter the dependency graph of programs that import simdnn.
+// Package bench compares simdnn's kernels and layers with peer libraries.
+// It is a module of its own so that the peers (gonum, gonum/plot) never
+// enter the dependency graph of programs that import simdnn.
 //
 //	cd bench && go test -bench . -benchtime 2s
 //
-// Each benchmark is named Library/Shape and reports GFLOPS for
-// compute-bound kernels or MB/s for memory-bound ones.
+// The benchmarks are named Category/Library/Case:
+//   - Sgemm/simdnn-IMPL/SHAPE and Sgemm/gonum/SHAPE report GFLOPS; Peak
+//     reports the FMA peak of one core, their ceiling.
+//   - MemoryBound/copy/SIZE and MemoryBound/simdnn-IMPL/KERNEL/SIZE
+//     report MB/s of bytes read plus written, so that copy's figure is
+//     the bandwidth ceiling of ReLU, MaxRows and MaxPairs.
+//   - Layer/simdnn/NAME times model.Predict on each single-layer ONNX model
+//     that layers/export.py writes to layers/out (GFLOPS or MB/s); it skips
+//     when that folder is missing. Use -cpu 1,2 to set the thread count.
+//
+// bench/compare.sh times the same layers on simdnn, ONNX Runtime and
+// PyTorch in one run (see the compare, chart and peers folders) and
+// regenerates the tables of BENCHMARKS.md at the repository root.
 package bench

@@ -73,7 +73,7 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
-	if useImplicit(p) {
+	if useImplicit(p) && !impl.convTileBorrowed {
 		convImplicit(dst, image, weights, m, ep)
 		return
 	}

@@ -26,6 +26,11 @@ type kernelSet struct {
 	// ascending order.
 	convTile func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
 
+	// convTileBorrowed is set when convTile is the generic kernel standing
+	// in for a missing one; convolution then prefers the packed path,
+	// which uses the set's own micro-kernel.
+	convTileBorrowed bool
+
 	dotRows func(dst, x, w []float32, ldw int)
 	axpy    func(y, x []float32, alpha float32)
 }
@@ -83,6 +88,7 @@ func (ks kernelSet) completed() kernelSet {
 	}
 	if ks.convTile == nil {
 		ks.convTile = genericKernels.convTile
+		ks.convTileBorrowed = true
 	}
 	if ks.dotRows == nil {
 		ks.dotRows = genericKernels.dotRows

@@ -85,15 +85,34 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 // src[c][y*StrideH-PadTop+i*DilationH][x*StrideW-PadLeft+j*DilationW],
 // or zero where that position is outside the image.
 //
-// It keeps a zero-padded copy of the input, paddedH×paddedW per channel,
-// big enough for every tap of every output, so packing reads it at
-// precomputed offsets without testing bounds element by element: the
-// element at row (c, i, j), column (y, x) is
-// padded[c*paddedH*paddedW + i*DilationH*paddedW + j*DilationW + y*StrideH*paddedW + x*StrideW].
+// It keeps a zero-padded copy of the input, big enough for every tap of
+// every output, so packing reads it at precomputed offsets without
+// testing bounds element by element. Each padded row of paddedW columns
+// is stored as StrideW phases of phaseW floats: column col lives at
+// (col%StrideW)*phaseW + col/StrideW of its row. Output pixel x and tap
+// column j then read column x*StrideW + j*DilationW, which is phase
+// (j*DilationW)%StrideW at index x + (j*DilationW)/StrideW: consecutive
+// output pixels read consecutive floats whatever the stride, so
+// offset(c, i, j) + pixel(y, x) addresses every element (see tapOffset
+// and pixelOffset).
 type imageB struct {
 	p                Conv2DParams
 	padded           []float32
 	paddedH, paddedW int
+	phaseW, rowLen   int // rowLen = StrideW*phaseW floats per padded row
+	plane            int // paddedH*rowLen floats per channel
+}
+
+// tapOffset returns the offset of tap (c, i, j) relative to an output
+// pixel's position.
+func (b imageB) tapOffset(c, i, j int) int {
+	col := j * b.p.DilationW
+	return c*b.plane + i*b.p.DilationH*b.rowLen + (col%b.p.StrideW)*b.phaseW + col/b.p.StrideW
+}
+
+// pixelOffset returns the position of output pixel (y, x).
+func (b imageB) pixelOffset(y, x int) int {
+	return y*b.p.StrideH*b.rowLen + x
 }
 
 // newImageB copies src into a zero-padded buffer from the scratch pool,
@@ -104,43 +123,55 @@ func newImageB(src []float32, p Conv2DParams) imageB {
 		paddedH: (p.OutH-1)*p.StrideH + (p.KernelH-1)*p.DilationH + 1,
 		paddedW: (p.OutW-1)*p.StrideW + (p.KernelW-1)*p.DilationW + 1,
 	}
-	plane := b.paddedH * b.paddedW
+	b.phaseW = (b.paddedW + p.StrideW - 1) / p.StrideW
+	b.rowLen = p.StrideW * b.phaseW
+	b.plane = b.paddedH * b.rowLen
+
 	// The implicit-GEMM kernel reads 16 consecutive floats from every tap
 	// of a tile, which for the last tile of the last row reaches up to 15
 	// floats past the last pixel: the slack keeps those reads inside the
 	// buffer, and zero.
-	b.padded = getScratch(p.Channels*plane + gemmNR)
-	clear(b.padded[p.Channels*plane:])
+	b.padded = getScratch(p.Channels*b.plane + gemmNR)
+	clear(b.padded[p.Channels*b.plane:])
 	for c := 0; c < p.Channels; c++ {
-		padPlane(b.padded[c*plane:(c+1)*plane], src[c*p.Height*p.Width:(c+1)*p.Height*p.Width], p, b.paddedH, b.paddedW)
+		b.padPlane(b.padded[c*b.plane:(c+1)*b.plane], src[c*p.Height*p.Width:(c+1)*p.Height*p.Width])
 	}
 	return b
 }
 
-// padPlane copies one Height×Width plane into a paddedH×paddedW plane whose
-// row r, column col holds src[r-PadTop][col-PadLeft], or zero outside src.
-func padPlane(dst, src []float32, p Conv2DParams, paddedH, paddedW int) {
-	for r := 0; r < paddedH; r++ {
-		row := dst[r*paddedW : (r+1)*paddedW]
+// padPlane copies one Height×Width plane into dst, a padded plane whose
+// row r, column col holds src[r-PadTop][col-PadLeft], or zero outside src,
+// in the phase layout of imageB.
+func (b imageB) padPlane(dst, src []float32) {
+	p := b.p
+	for r := 0; r < b.paddedH; r++ {
+		row := dst[r*b.rowLen : (r+1)*b.rowLen]
 		y := r - p.PadTop
 		if y < 0 || y >= p.Height {
 			clear(row)
 			continue
 		}
-		lo := min(p.PadLeft, paddedW)
-		hi := min(p.PadLeft+p.Width, paddedW)
-		clear(row[:lo])
-		copy(row[lo:hi], src[y*p.Width:y*p.Width+(hi-lo)])
-		clear(row[hi:])
+		lo := min(p.PadLeft, b.paddedW)
+		hi := min(p.PadLeft+p.Width, b.paddedW)
+		in := src[y*p.Width : y*p.Width+(hi-lo)]
+		if p.StrideW == 1 {
+			clear(row[:lo])
+			copy(row[lo:hi], in)
+			clear(row[hi:])
+			continue
+		}
+		clear(row)
+		for col := lo; col < hi; col++ {
+			row[(col%p.StrideW)*b.phaseW+col/p.StrideW] = in[col-lo]
+		}
 	}
 }
 
 func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
 	p := b.p
-	plane := b.paddedH * b.paddedW
 
-	// index[t] is the offset of panel column t's first tap in a channel of
-	// the padded input; a tap adds tapOffset to it.
+	// index[t] is the position of panel column t's output pixel; a tap
+	// adds its tapOffset to it.
 	var index [gemmNR]int
 	for r := 0; r*gemmNR < nc; r++ {
 		panel := dst[r*kc*gemmNR : (r+1)*kc*gemmNR]
@@ -148,20 +179,20 @@ func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
 		first := j0 + r*gemmNR
 		y, x := first/p.OutW, first%p.OutW
 		for t := 0; t < cols; t++ {
-			index[t] = y*p.StrideH*b.paddedW + x*p.StrideW
+			index[t] = b.pixelOffset(y, x)
 			if x++; x == p.OutW {
 				x = 0
 				y++
 			}
 		}
-		// A full panel inside one output row with stride 1 is 16
-		// consecutive floats of every tap.
-		contiguous := cols == gemmNR && p.StrideW == 1 && index[gemmNR-1]-index[0] == gemmNR-1
+		// A full panel inside one output row is 16 consecutive floats of
+		// every tap.
+		contiguous := cols == gemmNR && index[gemmNR-1]-index[0] == gemmNR-1
 		span := index[cols-1] + 1
 
 		c, i, j := unravelTap(p0, p)
 		for q := 0; q < kc; q++ {
-			tapOffset := c*plane + i*p.DilationH*b.paddedW + j*p.DilationW
+			tapOffset := b.tapOffset(c, i, j)
 			src := b.padded[tapOffset : tapOffset+span]
 			out := panel[q*gemmNR : (q+1)*gemmNR]
 			if contiguous {

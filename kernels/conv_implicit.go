@@ -1,18 +1,18 @@
 package kernels
 
-// Implicit-GEMM convolution: with a horizontal stride of 1, the 16 output
-// pixels of a tile in one output row read 16 consecutive floats of the
-// padded input for every tap, so the micro-kernel can load B straight
+// Implicit-GEMM convolution: the 16 output pixels of a tile in one output
+// row read 16 consecutive floats of the padded input for every tap (its
+// phase layout makes that true for any stride; see imageB), so the micro-kernel can load B straight
 // from the image at a per-tap offset and no B panel is ever packed. Only
 // the weights (A) are packed. This removes the packing cost that dominates
 // im2col convolution when there are few output channels to reuse each
 // packed element.
 
-// useImplicit reports whether the implicit path suits p: stride 1 along
-// the row, and rows long enough that the 16-pixel tiles waste at most a
-// quarter of their columns (the last tile of a row is partial).
+// useImplicit reports whether the implicit path suits p: output rows long
+// enough that the 16-pixel tiles waste at most a quarter of their columns
+// (the last tile of a row is partial).
 func useImplicit(p Conv2DParams) bool {
-	if p.StrideW != 1 || p.OutW == 0 {
+	if p.OutW == 0 {
 		return false
 	}
 	tiles := (p.OutW + gemmNR - 1) / gemmNR
@@ -30,10 +30,9 @@ func convImplicit(dst []float32, image imageB, weights []float32, m int, ep epil
 	// pixel to tap q of row q of the im2col matrix.
 	offsets := getIntScratch(k)
 	defer putIntScratch(offsets)
-	plane := image.paddedH * image.paddedW
 	for q := range offsets {
 		c, i, j := unravelTap(q, p)
-		offsets[q] = c*plane + i*p.DilationH*image.paddedW + j*p.DilationW
+		offsets[q] = image.tapOffset(c, i, j)
 	}
 
 	work := float64(m) * float64(p.OutH*p.OutW) * float64(k)
@@ -59,6 +58,7 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		tapOffsets := offsets[pc : pc+kc]
+		span := spanOf(tapOffsets)
 		accumulate := pc > 0
 		last := pc+kc == k
 
@@ -70,14 +70,14 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 				tileEp = ep.rows(ic)
 			}
 			for y := y0; y < y1; y++ {
-				rowBase := y * p.StrideH * image.paddedW
+				rowBase := image.pixelOffset(y, 0)
 				for x := 0; x < p.OutW; x += gemmNR {
 					cols := min(gemmNR, p.OutW-x)
 					// Every read of the kernel lies in [base, base+maxOffset+16),
 					// inside padded thanks to its slack.
 					src := image.padded[rowBase+x:]
 					c := dst[ic*n+y*p.OutW+x:]
-					implicitTiles(&ks, ws, mc, kc, src, tapOffsets, c, n, cols, accumulate, tileEp)
+					implicitTiles(&ks, ws, mc, kc, src, tapOffsets, span, c, n, cols, accumulate, tileEp)
 				}
 			}
 		}
@@ -86,7 +86,7 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 
 // implicitTiles computes the tiles of one 16-pixel column block for the mc
 // filters of the packed A block, of which cols pixels are valid.
-func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, offsets []int, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
+func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
 	for ir := 0; ir < mc; ir += gemmMR {
 		rows := min(gemmMR, mc-ir)
 		aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
@@ -95,12 +95,12 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, 
 			if ep.bias != nil {
 				bias = ep.bias[ir : ir+gemmMR]
 			}
-			ks.convTile(kc, aPanel, src, offsets, c[ir*ldc:], ldc, accumulate, bias, ep.relu)
+			ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.relu)
 			continue
 		}
 
 		edge := ws.edge[:]
-		ks.convTile(kc, aPanel, src, offsets, edge, gemmNR, false, nil, false)
+		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, false, nil, false)
 		for i := 0; i < rows; i++ {
 			ci := c[(ir+i)*ldc : (ir+i)*ldc+cols]
 			ei := edge[i*gemmNR : i*gemmNR+cols]
@@ -116,10 +116,22 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, 
 	}
 }
 
+// offsetSpan is the smallest and the largest of a set of tap offsets.
+type offsetSpan struct{ min, max int }
+
+func spanOf(offsets []int) offsetSpan {
+	span := offsetSpan{min: offsets[0], max: offsets[0]}
+	for _, off := range offsets[1:] {
+		span.min = min(span.min, off)
+		span.max = max(span.max, off)
+	}
+	return span
+}
+
 // convTileGeneric is the portable twin of the implicit-GEMM micro-kernel:
 // the tile of sgemmKernelGeneric with row p of B at src[offsets[p]:],
 // followed by the epilogue.
-func convTileGeneric(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func convTileGeneric(kc int, a, src []float32, offsets []int, _ offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
 	var panel [gemmNR * gemmKC]float32
 	for start := 0; start < kc; start += gemmKC {
 		steps := min(gemmKC, kc-start)

@@ -22,9 +22,10 @@ type kernelSet struct {
 	tapsRow  func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
 
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
-	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. The offsets are in
-	// ascending order.
-	convTile func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. span holds the
+	// smallest and largest of offsets[:kc], which the caller computes once
+	// for many tiles so that the bounds check costs nothing per tile.
+	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
 
 	// convTileBorrowed is set when convTile is the generic kernel standing
 	// in for a missing one; convolution then prefers the packed path,

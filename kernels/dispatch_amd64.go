@@ -90,18 +90,16 @@ func axpyChecked(y, x []float32, alpha float32) {
 	axpyFMA(y, x, alpha)
 }
 
-// convTileFMA checks the bounds of the panels and of C. The offsets are
-// checked by the caller once per block of taps, where they are computed,
-// rather than once per tile: convImplicit derives them from the padded
-// image, whose slack covers the 16 floats read at the largest offset.
-func convTileFMA(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+// convTileFMA checks the bounds of the panels, of C and, through span, of
+// every tap's 16 floats in src.
+func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
 	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
 		panic("kernels: convolution micro-kernel called with panels or C shorter than its tile")
 	}
 	if len(bias) != 0 && len(bias) < gemmMR {
 		panic("kernels: convolution micro-kernel bias shorter than its tile")
 	}
-	if offsets[0] < 0 || offsets[kc-1] > len(src)-gemmNR {
+	if span.min < 0 || span.max > len(src)-gemmNR {
 		panic("kernels: convolution micro-kernel tap outside the image")
 	}
 	convKernel6x16FMA(kc, a, src, offsets, c, ldc, accumulate, bias, relu)

@@ -90,7 +90,7 @@ func (g Gemm) Forward(inputs []*Tensor) ([]*Tensor, error) {
 // checkUnidirectionalBroadcast returns an error unless a tensor of shape
 // cShape broadcasts to [m, n] under numpy rules without changing [m, n]:
 // rank at most 2, and each dimension, aligned from the right, 1 or equal.
-func checkUnidirectionalBroadcast(l Layer, cShape []int, m, n int) error {
+func checkUnidirectionalBroadcast[L Layer](l L, cShape []int, m, n int) error {
 	rows, cols := broadcastDims(cShape)
 	if len(cShape) > 2 || (rows != 1 && rows != m) || (cols != 1 && cols != n) {
 		return layerError(l, "input C has shape %v, which does not broadcast to [%d %d]", cShape, m, n)

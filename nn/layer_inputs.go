@@ -7,13 +7,17 @@ import (
 
 // layerError returns an error that starts with the operator and node name,
 // as in `conv "conv1": group -1, want at least 1`.
+//
+// The helpers below take the layer as a type parameter rather than as a
+// Layer: converting a layer value to an interface allocates, and this way
+// the conversion happens only on the path that returns an error.
 func layerError(l Layer, format string, args ...any) error {
 	return fmt.Errorf("%s %q: %s", strings.ToLower(l.OpType()), l.Name(), fmt.Sprintf(format, args...))
 }
 
 // checkInputCount returns an error unless inputs has between required and
 // total entries. Optional inputs at the end may be left out or nil.
-func checkInputCount(l Layer, inputs []*Tensor, required, total int) error {
+func checkInputCount[L Layer](l L, inputs []*Tensor, required, total int) error {
 	if len(inputs) >= required && len(inputs) <= total {
 		return nil
 	}
@@ -34,7 +38,7 @@ func optionalInput(inputs []*Tensor, i int) *Tensor {
 // checkTensor returns an error unless t is present and consistent with its
 // shape and element type. name is the ONNX name of the input, such as "X",
 // or empty for the only input of a layer.
-func checkTensor(l Layer, t *Tensor, name string) error {
+func checkTensor[L Layer](l L, t *Tensor, name string) error {
 	if t == nil {
 		return layerError(l, "%s is missing", describeInput(name))
 	}
@@ -54,7 +58,7 @@ func describeInput(name string) string {
 
 // floatInput returns inputs[i] after checking that it is a valid float32
 // tensor of the given rank. A negative rank accepts any rank.
-func floatInput(l Layer, inputs []*Tensor, i int, name string, rank int) (*Tensor, error) {
+func floatInput[L Layer](l L, inputs []*Tensor, i int, name string, rank int) (*Tensor, error) {
 	t := optionalInput(inputs, i)
 	if err := checkTensor(l, t, name); err != nil {
 		return nil, err

@@ -75,8 +75,8 @@ type Model struct {
 //
 // When every graph input without a default has a fixed shape and every
 // layer can infer its output types (see TypeInferrer), NewModel also
-// infers the shape of every value and plans the memory of a run, so a
-// layer that rejects those shapes makes NewModel return its error.
+// infers the shape of every value and plans the memory of a run. A layer
+// that rejects those shapes then makes NewModel return its error.
 //
 // The model keeps the initializer tensors without copying them; they must
 // not be modified afterwards.

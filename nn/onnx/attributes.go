@@ -20,6 +20,7 @@ type nodeContext struct {
 	index      int
 	node       *onnxpb.NodeProto
 	opset      int64
+	read       map[string]bool // values that a node or graph output reads, or nil when not known
 	attributes map[string]*onnxpb.AttributeProto
 }
 
@@ -41,6 +42,12 @@ func newNodeContext(index int, node *onnxpb.NodeProto, opset int64) (*nodeContex
 		c.attributes[name] = a
 	}
 	return c, nil
+}
+
+// isRead reports whether a node or graph output reads the value name,
+// or true when that is not known.
+func (c *nodeContext) isRead(name string) bool {
+	return c.read == nil || c.read[name]
 }
 
 // label returns the node's name in quotes, or its position in graph.node

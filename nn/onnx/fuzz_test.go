@@ -8,9 +8,14 @@ import (
 
 // FuzzLoad feeds arbitrary bytes to the loader, which must return a model
 // or an error and never panic. The committed corpus in
-// testdata/fuzz/FuzzLoad contains small real models and truncated copies of
-// them.
+// testdata/fuzz/FuzzLoad contains small real models, truncated copies of
+// them, and models that use constant folding, BatchNormalization folding
+// and the shape operators. The fold limit is lowered to 2^20 elements so
+// that a mutated ConstantOfShape cannot make an iteration fill gigabytes.
 func FuzzLoad(f *testing.F) {
+	defer func(limit int) { foldLimit = limit }(foldLimit)
+	foldLimit = 1 << 20
+
 	for _, model := range []string{"node/test_relu", "node-pytorch/test_Linear", "node/test_basic_conv_with_padding"} {
 		data, err := readModelForFuzz(model)
 		if err != nil {

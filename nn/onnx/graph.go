@@ -11,17 +11,19 @@ import (
 // exactly one producer: a graph input, an initializer or a node output.
 // Cycles are left to nn.NewModel, which orders the nodes.
 type graphBuilder struct {
-	opset int64
-	graph *nn.Graph
+	opset     int64
+	irVersion int64
+	graph     *nn.Graph
 
 	// producers maps each value name to a description of what produces it,
 	// for messages about duplicates.
 	producers map[string]string
 }
 
-func buildGraph(gp *onnxpb.GraphProto, opset int64) (*nn.Graph, error) {
+func buildGraph(gp *onnxpb.GraphProto, opset, irVersion int64) (*nn.Graph, error) {
 	b := &graphBuilder{
 		opset:     opset,
+		irVersion: irVersion,
 		graph:     &nn.Graph{Initializers: make(map[string]*nn.Tensor)},
 		producers: make(map[string]string),
 	}
@@ -73,7 +75,9 @@ func (b *graphBuilder) addInitializers(gp *onnxpb.GraphProto) error {
 
 // addInputs adds the graph inputs. An input that shares its name with an
 // initializer takes the initializer as its default value, so it produces
-// nothing new.
+// nothing new. Before IR version 4, ONNX required every initializer to be
+// listed as a graph input, so there such an input is left out: the
+// initializer is a constant that no call can replace.
 func (b *graphBuilder) addInputs(gp *onnxpb.GraphProto) error {
 	listed := make(map[string]bool)
 	for _, vi := range gp.GetInput() {
@@ -89,6 +93,9 @@ func (b *graphBuilder) addInputs(gp *onnxpb.GraphProto) error {
 		var info nn.ValueInfo
 		if init, ok := b.graph.Initializers[v.name]; ok {
 			info, err = defaultedInputInfo(v, init)
+			if err == nil && b.irVersion < 4 {
+				continue
+			}
 		} else {
 			info, err = inputInfo(v)
 			if err == nil {
@@ -104,11 +111,21 @@ func (b *graphBuilder) addInputs(gp *onnxpb.GraphProto) error {
 }
 
 func (b *graphBuilder) addNodes(gp *onnxpb.GraphProto) error {
+	read := make(map[string]bool)
+	for _, node := range gp.GetNode() {
+		for _, input := range node.GetInput() {
+			read[input] = true
+		}
+	}
+	for _, vi := range gp.GetOutput() {
+		read[vi.GetName()] = true
+	}
 	for i, node := range gp.GetNode() {
 		c, err := newNodeContext(i, node, b.opset)
 		if err != nil {
 			return err
 		}
+		c.read = read
 		if err := checkDomain(c); err != nil {
 			return err
 		}

@@ -35,7 +35,10 @@ func LoadFile(path string) (*nn.Model, error) {
 
 // LoadGraph decodes an ONNX model file into a graph without building a
 // model. It runs every check of Load except those of nn.NewModel, such as
-// the check for cycles.
+// the check for cycles. The graph is the one Load runs: nodes whose
+// inputs are all constants are replaced by their results, and each
+// BatchNormalization that follows a Conv is folded into the Conv's
+// weights (see foldConstants and foldBatchNorm).
 func LoadGraph(data []byte) (*nn.Graph, error) {
 	g, err := decodeGraph(data)
 	if err != nil {
@@ -72,7 +75,15 @@ func decodeGraph(data []byte) (*nn.Graph, error) {
 	if mp.GetGraph() == nil {
 		return nil, errors.New("model has no graph (want an ONNX model file, which is a serialized onnx.ModelProto)")
 	}
-	return buildGraph(mp.GetGraph(), opset)
+	g, err := buildGraph(mp.GetGraph(), opset, mp.GetIrVersion())
+	if err != nil {
+		return nil, err
+	}
+	if err := foldConstants(g, foldLimit); err != nil {
+		return nil, err
+	}
+	foldBatchNorm(g)
+	return g, nil
 }
 
 // defaultOpset returns the version of the default ONNX domain ("" or

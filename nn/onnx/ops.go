@@ -137,6 +137,10 @@ func checkOutputs(c *nodeContext, spec opSpec) ([]string, error) {
 			continue
 		}
 		if extra := i - computed; extra < len(spec.unsupportedOutputs) {
+			if !c.isRead(name) {
+				// Nothing reads the output, so it need not be computed.
+				continue
+			}
 			return nil, c.errorf("output %d (%s) %q is not supported; remove %q from the node's outputs", i, spec.unsupportedOutputs[extra], name, name)
 		}
 		return nil, c.errorf("has %d outputs, but %s has at most %d", len(outputs), c.node.GetOpType(), computed+len(spec.unsupportedOutputs))

@@ -98,8 +98,6 @@ func TestNodeShapeErrors(t *testing.T) {
 			`node "pool" (MaxPool): attribute "kernel_shape" is missing`},
 		{"MaxPool ceil_mode 2", nodeProto("MaxPool", "pool", []string{"x"}, []string{"y"}, intsAttribute("kernel_shape", 2, 2), intAttribute("ceil_mode", 2)),
 			`attribute "ceil_mode" is 2, want 0 or 1`},
-		{"Dropout mask", nodeProto("Dropout", "d", []string{"x"}, []string{"y", "mask"}),
-			`node "d" (Dropout): output 1 (mask) "mask" is not supported`},
 		{"Dropout training_mode", nodeProto("Dropout", "d", []string{"x", "", "x"}, []string{"y"}),
 			`node "d" (Dropout): input 2 (training_mode) "x" is not supported`},
 		{"Gemm transA 2", nodeProto("Gemm", "fc", []string{"x", "x"}, []string{"y"}, intAttribute("transA", 2)),
@@ -120,6 +118,19 @@ func TestNodeShapeErrors(t *testing.T) {
 			checkContains(t, loadError(t, singleNodeModel(13, tt.node)), tt.want)
 		})
 	}
+}
+
+// TestUnreadUnsupportedOutput checks that an output simdnn does not
+// compute is rejected only when a node or the graph reads it.
+func TestUnreadUnsupportedOutput(t *testing.T) {
+	node := nodeProto("Dropout", "d", []string{"x"}, []string{"y", "mask"})
+	if _, err := LoadGraph(marshal(t, singleNodeModel(13, node))); err != nil {
+		t.Errorf("Dropout with an unread mask: %v", err)
+	}
+
+	m := singleNodeModel(13, node)
+	m.Graph.Output = append(m.Graph.Output, floatValue("mask"))
+	checkContains(t, loadError(t, m), `node "d" (Dropout): output 1 (mask) "mask" is not supported`)
 }
 
 func TestSoftmaxOpsetDefaults(t *testing.T) {

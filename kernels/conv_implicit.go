@@ -41,8 +41,15 @@ func convImplicit(dst []float32, image imageB, weights []float32, m int, ep epil
 		convImplicitRows(dst, image, weights, m, offsets, 0, p.OutH, ep)
 		return
 	}
+	convImplicitSplit(parts, dst, image, weights, m, offsets, ep)
+}
+
+// convImplicitSplit computes bands of output rows on the worker pool. It is
+// a function of its own so that the closure, which captures image,
+// allocates only on this path.
+func convImplicitSplit(parts int, dst []float32, image imageB, weights []float32, m int, offsets []int, ep epilogue) {
 	parallelFor(parts, func(part int) {
-		y0, y1 := bandBounds(p.OutH, parts, 1, part)
+		y0, y1 := bandBounds(image.p.OutH, parts, 1, part)
 		convImplicitRows(dst, image, weights, m, offsets, y0, y1, ep)
 	})
 }

@@ -51,6 +51,7 @@ func depthwiseChannels(dst, src, weights, bias []float32, p Conv2DParams, relu b
 	taps := p.KernelH * p.KernelW
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
 	g := newDepthwiseGeometry(p)
+	defer putIntScratch(g.offsets)
 	padded := getScratch(g.paddedH * g.paddedW)
 	defer putScratch(padded)
 	for c := c0; c < c1; c++ {
@@ -70,12 +71,14 @@ type depthwiseGeometry struct {
 	offsets          []int // offsets[i*KernelW+j] = i*DilationH*paddedW + j*DilationW
 }
 
+// newDepthwiseGeometry computes the geometry of p; the caller returns
+// g.offsets with putIntScratch.
 func newDepthwiseGeometry(p Conv2DParams) depthwiseGeometry {
 	g := depthwiseGeometry{
 		p:       p,
 		paddedH: (p.OutH-1)*p.StrideH + (p.KernelH-1)*p.DilationH + 1,
 		paddedW: (p.OutW-1)*p.StrideW + (p.KernelW-1)*p.DilationW + 1,
-		offsets: make([]int, 0, p.KernelH*p.KernelW),
+		offsets: getIntScratch(p.KernelH * p.KernelW)[:0],
 	}
 	for i := 0; i < p.KernelH; i++ {
 		for j := 0; j < p.KernelW; j++ {

@@ -38,16 +38,23 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 // gemmParallel computes C = alpha*op(A)*B + beta*C, for beta 0 or 1, with
 // B read through src, and applies ep to C. It splits C into bands for the
-// worker pool when the product is large enough.
-func gemmParallel(m, n, k int, alpha float32, a []float32, lda int, transA bool, src bSource, beta float32, c []float32, ldc int, ep epilogue) {
+// worker pool when the product is large enough. The source is a type
+// parameter rather than an interface value so that passing it allocates
+// nothing.
+func gemmParallel[S bSource](m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, beta float32, c []float32, ldc int, ep epilogue) {
 	parts, alongN := splitGemm(m, n, k, Threads())
 	if parts == 1 {
 		gemmBlocked(m, n, k, alpha, a, lda, transA, src, 0, beta, c, ldc, ep)
 		return
 	}
+	gemmSplit(parts, alongN, m, n, k, alpha, a, lda, transA, src, beta, c, ldc, ep)
+}
 
-	// Each part computes a band of C from its own packed copies, so the
-	// parts share nothing but read-only A and B.
+// gemmSplit computes the bands of gemmParallel on the worker pool. Each
+// band computes its part of C from its own packed copies, so the bands
+// share nothing but read-only A and B. It is a function of its own so that
+// the closure's allocation happens only on this path.
+func gemmSplit[S bSource](parts int, alongN bool, m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, beta float32, c []float32, ldc int, ep epilogue) {
 	parallelFor(parts, func(part int) {
 		if alongN {
 			j0, j1 := bandBounds(n, parts, gemmNR, part)
@@ -64,9 +71,9 @@ func gemmParallel(m, n, k int, alpha float32, a []float32, lda int, transA bool,
 }
 
 // minParallelWork is the smallest m*n*k (multiply-adds) worth a piece of
-// its own: about 50 µs at 80 GFLOPS, well above the few microseconds that
-// handing a piece to a worker goroutine costs.
-const minParallelWork = 2 << 20
+// its own: about 150 µs at 100 GFLOPS. Handing a piece to a worker costs
+// microseconds, and a worker that the OS has descheduled costs far more.
+const minParallelWork = 8 << 20
 
 // splitGemm decides how many bands of C to compute in parallel and
 // whether the bands split the columns (alongN) or the rows. Columns are
@@ -99,7 +106,7 @@ func bandBounds(total, parts, unit, part int) (lo, hi int) {
 // gemmBlocked computes the m×n matrix C = alpha*op(A)*B + beta*C for beta 0
 // or 1 on the calling goroutine, where column j of this C is column
 // srcCol+j of the matrix that src packs, and applies ep.
-func gemmBlocked(m, n, k int, alpha float32, a []float32, lda int, transA bool, src bSource, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
+func gemmBlocked[S bSource](m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
 	ks := impl // a copy, so the whole call uses one implementation

@@ -41,28 +41,7 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 		return
 	}
 
-	p := conv2DParams(s.window.as2D(), groupInC)
-	depthwise := groupInC == 1 && groupOutC == 1
-	image := func(n int) {
-		xImage := x[n*s.inC*inPlane : (n+1)*s.inC*inPlane]
-		yImage := y[n*s.outC*outPlane : (n+1)*s.outC*outPlane]
-		if depthwise {
-			dp := p
-			dp.Channels = s.inC
-			kernels.DepthwiseConv2D(yImage, xImage, weight, bias, dp, c.FuseReLU)
-			return
-		}
-		for g := 0; g < s.groups; g++ {
-			xg := xImage[g*groupInC*inPlane : (g+1)*groupInC*inPlane]
-			wg := weight[g*groupOutC*k : (g+1)*groupOutC*k]
-			yg := yImage[g*groupOutC*outPlane : (g+1)*groupOutC*outPlane]
-			var bg []float32
-			if bias != nil {
-				bg = bias[g*groupOutC : (g+1)*groupOutC]
-			}
-			kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, c.FuseReLU)
-		}
-	}
+	job := conv2DJob{c: c, s: s, p: conv2DParams(s.window.as2D(), groupInC), x: x, y: y, weight: weight, bias: bias}
 
 	// Images are independent, so a batch is split into one contiguous
 	// range per thread. Each image is computed the same way whichever
@@ -70,13 +49,55 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 	parts := min(s.batch, kernels.Threads())
 	if parts <= 1 {
 		for n := 0; n < s.batch; n++ {
-			image(n)
+			job.image(n)
 		}
 		return
 	}
+	job.split(parts)
+}
+
+// conv2DJob is a 1-D or 2-D convolution of a batch.
+type conv2DJob struct {
+	c                  Conv
+	s                  convShape
+	p                  kernels.Conv2DParams // one group of one image
+	x, y, weight, bias []float32
+}
+
+// image computes image n of the batch.
+func (j *conv2DJob) image(n int) {
+	s, p := j.s, j.p
+	inPlane, outPlane := elementCount(s.in), elementCount(s.outShape())
+	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
+	xImage := j.x[n*s.inC*inPlane : (n+1)*s.inC*inPlane]
+	yImage := j.y[n*s.outC*outPlane : (n+1)*s.outC*outPlane]
+	if groupInC == 1 && groupOutC == 1 {
+		// Depthwise: one input and one output channel per group.
+		p.Channels = s.inC
+		kernels.DepthwiseConv2D(yImage, xImage, j.weight, j.bias, p, j.c.FuseReLU)
+		return
+	}
+	for g := 0; g < s.groups; g++ {
+		xg := xImage[g*groupInC*inPlane : (g+1)*groupInC*inPlane]
+		wg := j.weight[g*groupOutC*k : (g+1)*groupOutC*k]
+		yg := yImage[g*groupOutC*outPlane : (g+1)*groupOutC*outPlane]
+		var bg []float32
+		if j.bias != nil {
+			bg = j.bias[g*groupOutC : (g+1)*groupOutC]
+		}
+		kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, j.c.FuseReLU)
+	}
+}
+
+// split computes the batch in parts contiguous ranges of images on the
+// kernels' worker pool. It is a method of its own, with a value receiver,
+// so that the closure and the copy of j it captures allocate only on this
+// path.
+func (j conv2DJob) split(parts int) {
+	batch := j.s.batch
 	kernels.ParallelFor(parts, func(part int) {
-		for n := part * s.batch / parts; n < (part+1)*s.batch/parts; n++ {
-			image(n)
+		for n := part * batch / parts; n < (part+1)*batch/parts; n++ {
+			j.image(n)
 		}
 	})
 }

@@ -1,5 +1,7 @@
 package nn
 
+import "slices"
+
 // checkTypes checks the inputs X, W and the optional B and returns the
 // convolution geometry.
 func (c Conv) checkTypes(inputs []*TensorType) (convShape, error) {
@@ -92,6 +94,69 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 	if err := checkOutput(c, outputs, 0, Float32, append([]int{s.batch, s.outC}, s.outShape()...)); err != nil {
 		return err
 	}
+	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
+		return layerError(c, "scratch holds %d elements, want %d", len(scratch), s.colSize)
+	}
+
+	var bias []float32
+	if b := optionalInput(inputs, 2); b != nil {
+		bias = b.Data
+	}
+	c.compute(outputs[0].Data, inputs[0].Data, inputs[1].Data, bias, s, scratch)
+	return nil
+}
+
+// Prepare returns Conv specialised for inputs of the given types: the
+// geometry is resolved once, and ForwardInto only checks that the
+// tensors still have the prepared shapes.
+func (c Conv) Prepare(inputs []*TensorType) (IntoLayer, error) {
+	s, err := c.checkTypes(inputs)
+	if err != nil {
+		return nil, err
+	}
+	prepared := &preparedConv{conv: c, shape: s}
+	for i := range prepared.inputs {
+		if t := optionalType(inputs, i); t != nil {
+			prepared.inputs[i] = slices.Clone(t.Shape)
+		}
+	}
+	prepared.output = append([]int{s.batch, s.outC}, s.outShape()...)
+	return prepared, nil
+}
+
+// preparedConv is a Conv with its geometry resolved for fixed input
+// shapes. It is not modified after Prepare, so runs may share it.
+type preparedConv struct {
+	conv   Conv
+	shape  convShape
+	inputs [3][]int // shapes of X, W and B (nil when B is absent)
+	output []int
+}
+
+// ForwardInto computes Y like Conv.ForwardInto for inputs of the prepared
+// shapes, without resolving the geometry again.
+func (p *preparedConv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
+	c := p.conv
+	if len(inputs) < 2 || len(inputs) > 3 {
+		return layerError(c, "got %d inputs, want 2 to 3", len(inputs))
+	}
+	for i, want := range p.inputs {
+		t := optionalInput(inputs, i)
+		if (t == nil) != (want == nil) {
+			return layerError(c, "input %d is present in one run and absent in another", i)
+		}
+		if t == nil {
+			continue
+		}
+		if t.DType != Float32 || !slices.Equal(t.Shape, want) || len(t.Data) != elementCount(want) {
+			return layerError(c, "input %d is a %v tensor of shape %v with %d elements, want the prepared float32 shape %v",
+				i, t.DType, t.Shape, len(t.Data), want)
+		}
+	}
+	if err := checkOutput(c, outputs, 0, Float32, p.output); err != nil {
+		return err
+	}
+	s := p.shape
 	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
 		return layerError(c, "scratch holds %d elements, want %d", len(scratch), s.colSize)
 	}

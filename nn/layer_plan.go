@@ -50,6 +50,16 @@ type IntoLayer interface {
 	ForwardInto(outputs, inputs []*Tensor, scratch []float32) error
 }
 
+// Preparer is an IntoLayer that can be specialised for fixed input types.
+// A Model calls Prepare when it builds the plan for a set of input shapes
+// and then runs the returned layer's ForwardInto on every run with those
+// shapes, so work that depends only on shapes (window geometry, buffer
+// sizes) is done once. The returned layer checks that its inputs still
+// have the prepared types and returns an error otherwise.
+type Preparer interface {
+	Prepare(inputs []*TensorType) (IntoLayer, error)
+}
+
 // ScratchLayer is an IntoLayer that needs temporary float32 space, such as
 // an im2col buffer. The space is not preserved between calls.
 type ScratchLayer interface {

@@ -122,7 +122,7 @@ func (m *Model) runStep(p *plan, a *arena, step planStep) error {
 		for j, id := range outputs {
 			outs[j] = a.slots[id]
 		}
-		if err := layer.(IntoLayer).ForwardInto(outs, args, a.scratch); err != nil {
+		if err := step.into.ForwardInto(outs, args, a.scratch); err != nil {
 			return fmt.Errorf("node %q: %w", layer.Name(), err)
 		}
 		return nil

@@ -37,6 +37,10 @@ type planStep struct {
 	// elements output 0 shares, for a view or an in-place step, and -1
 	// otherwise.
 	source int
+
+	// into is what a stepInto step runs: the layer prepared for the
+	// plan's input types when it is a Preparer, else the layer itself.
+	into IntoLayer
 }
 
 // placement is where a run finds a value.
@@ -297,8 +301,21 @@ func (m *Model) chooseStep(i int, node Node, v *valueTypes) (planStep, error) {
 			return step, nil
 		}
 	}
-	if _, ok := node.Layer.(IntoLayer); ok && named {
-		step.kind = stepInto
+	if into, ok := node.Layer.(IntoLayer); ok && named {
+		step.kind, step.into = stepInto, into
+		if p, ok := node.Layer.(Preparer); ok {
+			types := make([]*TensorType, len(m.nodeInputs[i]))
+			for j, id := range m.nodeInputs[i] {
+				if id >= 0 {
+					types[j] = &v.types[id]
+				}
+			}
+			prepared, err := p.Prepare(types)
+			if err != nil {
+				return step, fmt.Errorf("node %q: %w", node.Layer.Name(), err)
+			}
+			step.into = prepared
+		}
 	}
 	return step, nil
 }

@@ -22,6 +22,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	runs := fs.Int("runs", 50, "timed runs after warm-up")
 	warmup := fs.Int("warmup", 5, "untimed runs first, which also build the memory plan")
 	measurePeak := fs.Bool("peak", true, "measure the FMA peak of one core (about 0.3 s) and report it")
+	profile := fs.Bool("profile", false, "also time each node, and each operator type, over the timed runs")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,7 +79,47 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "fma peak:   %.1f GFLOPS on one core (measured now)\n", gflops)
 		}
 	}
+	if *profile {
+		times, err := model.Profile(inputs, *runs)
+		if err != nil {
+			return err
+		}
+		printProfile(stdout, times, *runs)
+	}
 	return nil
+}
+
+// printProfile writes the mean time per run of each node, then of each
+// operator type, with its share of the total.
+func printProfile(w io.Writer, times []nn.NodeTime, runs int) {
+	var total time.Duration
+	byOp := make(map[string]time.Duration)
+	var ops []string
+	for _, t := range times {
+		total += t.Duration
+		if _, ok := byOp[t.OpType]; !ok {
+			ops = append(ops, t.OpType)
+		}
+		byOp[t.OpType] += t.Duration
+	}
+	share := func(d time.Duration) float64 {
+		if total == 0 {
+			return 0
+		}
+		return 100 * float64(d) / float64(total)
+	}
+	perRun := func(d time.Duration) string { return formatMillis(d / time.Duration(runs)) }
+
+	fmt.Fprintf(w, "\nper node, mean of %d runs:\n", runs)
+	for _, t := range times {
+		fmt.Fprintf(w, "  %-20s %-28q %12s %5.1f %%\n", t.OpType, t.Name, perRun(t.Duration), share(t.Duration))
+	}
+	slices.SortStableFunc(ops, func(a, b string) int { return int(byOp[b] - byOp[a]) })
+	fmt.Fprintf(w, "\nper operator type:\n")
+	for _, op := range ops {
+		fmt.Fprintf(w, "  %-20s %12s %5.1f %%\n", op, perRun(byOp[op]), share(byOp[op]))
+	}
+	fmt.Fprintf(w, "  %-20s %12s\n", "total", perRun(total))
 }
 
 // benchInputs returns random inputs in [0, 1) for every input of the model

@@ -5,7 +5,7 @@
 //
 //	simdnn classify [-batch N]                      MNIST test set, embedded model
 //	simdnn classify -model M.onnx [-k N] IMAGE...   your own model and images
-//	simdnn bench [-batch N] [-threads T] [MODEL]    latency and throughput
+//	simdnn bench [-batch N] [-profile] [MODEL]      latency, throughput, per-node times
 //	simdnn onnx-test [-rtol R] [-atol A] DIR...     ONNX backend-test folders
 //	simdnn info                                     CPU features and kernels
 package main

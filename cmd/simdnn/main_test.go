@@ -254,7 +254,17 @@ func TestBenchReportsLatency(t *testing.T) {
 			}
 		}
 	}
-	code, out, _ := runCommand("bench", "-runs", "1", "-peak=false", "-batch", "3")
+	code, out, errOut := runCommand("bench", "-runs", "2", "-peak=false", "-profile", "../../testdata/zoo/resnet8_cifar/model.onnx")
+	if code != 0 {
+		t.Fatalf("-profile: exit code %d, stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"per node, mean of 2 runs:", "per operator type:", "Conv ", "total"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-profile output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = runCommand("bench", "-runs", "1", "-peak=false", "-batch", "3")
 	if code != 0 || !strings.Contains(out, `"input" [3 1 28 28]`) {
 		t.Errorf("-batch 3 did not set the free batch dimension:\n%s", out)
 	}

@@ -1,0 +1,66 @@
+package nn
+
+import (
+	"fmt"
+	"time"
+)
+
+// NodeTime is the time that one node of a model took in Profile.
+type NodeTime struct {
+	Name, OpType string
+	Duration     time.Duration // summed over the profiled runs
+}
+
+// Profile runs the model runs times on inputs, as Run does, and returns the
+// time each node took, summed over the runs, in execution order. A first
+// run, not timed, builds the memory plan. Nodes that load-time
+// optimisation removed are timed with the node that absorbed them (a Relu
+// with its Conv), and nodes whose outputs the plan computed in advance
+// take no time. Profiling needs a memory plan, so it returns an error for
+// models whose shapes depend on values known only during a run.
+func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error) {
+	if runs < 1 {
+		return nil, fmt.Errorf("profile: runs is %d, want at least 1", runs)
+	}
+	given, err := m.givenInputs(inputs, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.run(given, func(int, *Tensor, bool) error { return nil }); err != nil {
+		return nil, err
+	}
+	p, err := m.planFor(given)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("profile: the model has no memory plan for these inputs, because its shapes depend on values computed during a run")
+	}
+
+	times := make([]NodeTime, len(m.nodes))
+	for i, node := range m.nodes {
+		times[i] = NodeTime{Name: node.Layer.Name(), OpType: node.Layer.OpType()}
+	}
+	for range runs {
+		a, _ := p.arenas.Get().(*arena)
+		if a == nil {
+			a = p.newArena()
+		}
+		for i, id := range m.inputIDs {
+			if p.place[id] == placeInput {
+				a.slots[id] = given[i]
+			}
+		}
+		for _, step := range p.steps {
+			start := time.Now()
+			err := m.runStep(p, a, step)
+			times[step.node].Duration += time.Since(start)
+			if err != nil {
+				p.release(a)
+				return nil, err
+			}
+		}
+		p.release(a)
+	}
+	return times, nil
+}

@@ -45,3 +45,15 @@ func MaxPairs(dst, src []float32) {
 	}
 	impl.maxPairs(dst, src[:2*len(dst)])
 }
+
+// Clamp stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with
+// the semantics of Go's built-in min and max: NaN stays NaN, and -0 and
+// +0 compare as Go orders them (max(-0, +0) is +0). It is the ONNX Clip
+// operator, ReLU6 among others. dst may be src itself; other overlap gives
+// undefined results. It panics if len(dst) < len(src).
+func Clamp(dst, src []float32, lo, hi float32) {
+	if len(dst) < len(src) {
+		panic("kernels: Clamp destination shorter than source")
+	}
+	impl.clamp(dst[:len(src)], src, lo, hi)
+}

@@ -19,6 +19,7 @@ type kernelSet struct {
 	relu     func(dst, src []float32)
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
+	clamp    func(dst, src []float32, lo, hi float32)
 	tapsRow  func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
 
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
@@ -84,6 +85,9 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.maxPairs == nil {
 		ks.maxPairs = genericKernels.maxPairs
 	}
+	if ks.clamp == nil {
+		ks.clamp = genericKernels.clamp
+	}
 	if ks.tapsRow == nil {
 		ks.tapsRow = genericKernels.tapsRow
 	}
@@ -106,6 +110,7 @@ var genericKernels = kernelSet{
 	relu:      reluGeneric,
 	maxRows:   maxRowsGeneric,
 	maxPairs:  maxPairsGeneric,
+	clamp:     clampGeneric,
 	tapsRow:   tapsRowGeneric,
 	convTile:  convTileGeneric,
 	dotRows:   dotRowsGeneric,

@@ -11,6 +11,7 @@ var avx2Kernels = kernelSet{
 	relu:              reluAVX2,
 	maxRows:           maxRowsAVX2,
 	maxPairs:          maxPairsAVX2,
+	clamp:             clampAVX2,
 	tapsRow:           tapsRowChecked,
 	convTile:          convTileFMA,
 	dotRows:           dotRowsChecked,

@@ -199,3 +199,37 @@ func TestElementwisePanicsOnShortSlices(t *testing.T) {
 		})
 	}
 }
+
+func TestClampMatchesGoMinMax(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(61, 62))
+		bounds := [][2]float32{{0, 6}, {-1, 1}, {0, float32(math.Inf(1))}, {float32(math.Copysign(0, -1)), 0}, {2, 2}}
+		for _, n := range vectorLengths() {
+			for _, b := range bounds {
+				src := randomFloats(rng, n, 2)
+				dst, intact := withSentinel(n)
+				Clamp(dst, src, b[0], b[1])
+				for i, v := range src {
+					if want := min(max(v, b[0]), b[1]); !sameFloat(dst[i], want) {
+						t.Fatalf("n=%d: Clamp(%v, %v, %v) at index %d = %v, want %v", n, v, b[0], b[1], i, dst[i], want)
+					}
+				}
+				if !intact() {
+					t.Fatalf("n=%d: Clamp wrote past the end of dst", n)
+				}
+			}
+		}
+		// Every special value at every position of the body and the tail.
+		for _, v := range specialValues {
+			for pos := 0; pos < 2*8+7; pos++ {
+				src := make([]float32, 2*8+7)
+				src[pos] = v
+				dst := make([]float32, len(src))
+				Clamp(dst, src, float32(math.Copysign(0, -1)), 6)
+				if want := min(max(v, float32(math.Copysign(0, -1))), 6); !sameFloat(dst[pos], want) {
+					t.Fatalf("Clamp(%v, -0, 6) at index %d = %v, want %v", v, pos, dst[pos], want)
+				}
+			}
+		}
+	})
+}

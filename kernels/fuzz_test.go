@@ -137,3 +137,25 @@ func FuzzSgemm(f *testing.F) {
 }
 
 func isFinite(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
+
+func FuzzClamp(f *testing.F) {
+	addFloatSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		all := floatsFromBytes(data)
+		if len(all) < 2 {
+			return
+		}
+		lo, hi, src := all[0], all[1], all[2:]
+		want := make([]float32, len(src))
+		clampGeneric(want, src, lo, hi)
+		for _, ks := range assemblyKernels() {
+			got := make([]float32, len(src))
+			ks.clamp(got, src, lo, hi)
+			for i := range got {
+				if !sameFloat(got[i], want[i]) {
+					t.Fatalf("%s: clamp(%v, %v, %v) at index %d of %d = %v, generic %v", ks.name, src[i], lo, hi, i, len(src), got[i], want[i])
+				}
+			}
+		}
+	})
+}

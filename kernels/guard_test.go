@@ -56,6 +56,7 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				dst := guardedFloats(t, n, atEnd)
 				ReLU(dst, src)
 				ReLU(src, src)
+				Clamp(dst, src, 0, 6)
 
 				x := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
 				y := guardedCopy(t, randomFloats(rng, n, 3), atEnd)

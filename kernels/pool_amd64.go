@@ -15,3 +15,9 @@ func maxRowsAVX2(dst []float32, x []float32, y []float32)
 // and nothing else; the caller checks len(src) >= 2*len(dst). dst must not
 // overlap src. Requires AVX and AVX2.
 func maxPairsAVX2(dst []float32, src []float32)
+
+// clampAVX2 stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with
+// the semantics of Go's built-in min and max. It reads src[:len(src)],
+// writes dst[:len(src)] and nothing else; the caller checks
+// len(dst) >= len(src). dst may equal src. Requires AVX.
+func clampAVX2(dst []float32, src []float32, lo float32, hi float32)

@@ -124,3 +124,60 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func clampAVX2(dst []float32, src []float32, lo float32, hi float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·clampAVX2(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	MOVSS        lo+48(FP), X0
+	MOVSS        hi+52(FP), X1
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS X1, Y1
+
+	// One vector of 8 floats per iteration.
+vector:
+	CMPQ    DX, $0x08
+	JL      tail
+	VMOVUPS (CX), Y2
+	VMAXPS  Y2, Y0, Y4
+	VMAXPS  Y0, Y2, Y3
+	VANDPS  Y4, Y3, Y3
+	VCMPPS  $0x03, Y2, Y0, Y4
+	VORPS   Y4, Y3, Y3
+	VMINPS  Y3, Y1, Y4
+	VMINPS  Y1, Y3, Y2
+	VORPS   Y4, Y2, Y2
+	VCMPPS  $0x03, Y3, Y1, Y4
+	VORPS   Y4, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, DX
+	JMP     vector
+
+	// Tail of fewer than 8 floats, one at a time with the same operations.
+tail:
+	TESTQ  DX, DX
+	JZ     done
+	VMOVSS (CX), X2
+	VMAXPS X2, X0, X4
+	VMAXPS X0, X2, X3
+	VANDPS X4, X3, X3
+	VCMPPS $0x03, X2, X0, X4
+	VORPS  X4, X3, X3
+	VMINPS X3, X1, X4
+	VMINPS X1, X3, X2
+	VORPS  X4, X2, X2
+	VCMPPS $0x03, X3, X1, X4
+	VORPS  X4, X2, X2
+	VMOVSS X2, (AX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, AX
+	DECQ   DX
+	JMP    tail
+
+done:
+	VZEROUPPER
+	RET

@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/simdnn/simdnn/kernels"
+)
 
 // Clip is the ONNX Clip operator: min(max(x, lower), upper) elementwise,
 // with Go's min and max, so NaN in x stays NaN and a lower bound above
@@ -73,18 +77,12 @@ func (c Clip) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
 	}
 
 	dst := y.Data[:len(x.Data)]
-	switch {
-	case math.IsInf(float64(lower), -1) && math.IsInf(float64(upper), 1):
+	if math.IsInf(float64(lower), -1) && math.IsInf(float64(upper), 1) {
 		copy(dst, x.Data)
-	case math.IsInf(float64(upper), 1):
-		for i, v := range x.Data {
-			dst[i] = max(v, lower)
-		}
-	default:
-		for i, v := range x.Data {
-			dst[i] = min(max(v, lower), upper)
-		}
+		return nil
 	}
+	// min(max(v, lower), upper) with Go's semantics, vectorised.
+	kernels.Clamp(dst, x.Data, lower, upper)
 	return nil
 }
 

@@ -31,11 +31,73 @@ func maxGo(a, b, r, t1, t2 Op) {
 	VORPS(t1, r, r)
 }
 
+// minGo emits r = min(a, b) with the semantics of Go's built-in min, by
+// the same reasoning as maxGo: OR of both VMINPS orders keeps -0 when
+// either operand is -0, and OR with the unordered mask makes NaN lanes NaN.
+func minGo(a, b, r, t1, t2 Op) {
+	VMINPS(a, b, t1)
+	VMINPS(b, a, t2)
+	VORPS(t1, t2, r)
+	VCMPPS(Imm(3), a, b, t1)
+	VORPS(t1, r, r)
+}
+
 func main() {
 	ConstraintExpr("!purego")
 	maxRows()
 	maxPairs()
+	clamp()
 	Generate()
+}
+
+func clamp() {
+	TEXT("clampAVX2", NOSPLIT, "func(dst, src []float32, lo, hi float32)")
+	Doc(
+		"clampAVX2 stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with",
+		"the semantics of Go's built-in min and max. It reads src[:len(src)],",
+		"writes dst[:len(src)] and nothing else; the caller checks",
+		"len(dst) >= len(src). dst may equal src. Requires AVX.",
+	)
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("src").Len(), GP64())
+	lo, hi := YMM(), YMM()
+	l := Load(Param("lo"), XMM())
+	h := Load(Param("hi"), XMM())
+	VBROADCASTSS(l, lo)
+	VBROADCASTSS(h, hi)
+
+	Comment("One vector of 8 floats per iteration.")
+	Label("vector")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("tail"))
+	x, m, r := YMM(), YMM(), YMM()
+	VMOVUPS(Mem{Base: src}, x)
+	maxGo(x, lo, m, YMM(), YMM())
+	minGo(m, hi, r, YMM(), YMM())
+	VMOVUPS(r, Mem{Base: dst})
+	ADDQ(Imm(32), src)
+	ADDQ(Imm(32), dst)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef("vector"))
+
+	Comment("Tail of fewer than 8 floats, one at a time with the same operations.")
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	xs, ms, rs := XMM(), XMM(), XMM()
+	VMOVSS(Mem{Base: src}, xs)
+	maxGo(xs, lo.AsX(), ms, XMM(), XMM())
+	minGo(ms, hi.AsX(), rs, XMM(), XMM())
+	VMOVSS(rs, Mem{Base: dst})
+	ADDQ(Imm(4), src)
+	ADDQ(Imm(4), dst)
+	DECQ(n)
+	JMP(LabelRef("tail"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
 }
 
 func maxRows() {

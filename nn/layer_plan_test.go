@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/simdnn/simdnn/kernels"
@@ -16,6 +17,8 @@ func plannedCases(t *testing.T) []struct {
 } {
 	rng := rand.New(rand.NewPCG(41, 42))
 	x := randomTensor(t, rng, 2, 3, 4, 5)
+	x1 := randomTensor(t, rng, 2, 3, 7)
+	x3 := randomTensor(t, rng, 1, 2, 3, 4, 5)
 	vector := func() *Tensor { return randomTensor(t, rng, 3) }
 	variance := vector()
 	for i := range variance.Data {
@@ -43,6 +46,18 @@ func plannedCases(t *testing.T) []struct {
 		{ConstantOfShape{NodeName: "fill"}, []*Tensor{dims}},
 		{Shape{NodeName: "shape"}, []*Tensor{x}},
 		{Gemm{NodeName: "gemm", Alpha: 1, Beta: 1, TransB: true}, []*Tensor{randomTensor(t, rng, 2, 8), randomTensor(t, rng, 4, 8), randomTensor(t, rng, 4)}},
+		{MaxPool{NodeName: "maxpool 2x2", KernelShape: []int{2, 2}, Strides: []int{2, 2}}, []*Tensor{x}},
+		{MaxPool{NodeName: "maxpool", KernelShape: []int{3, 2}, Strides: []int{2, 1}, Pads: []int{1, 0, 1, 1}, Dilations: []int{1, 2}, CeilMode: true}, []*Tensor{x}},
+		{MaxPool{NodeName: "maxpool 3-D", KernelShape: []int{2, 2, 3}, Pads: []int{1, 0, 1, 0, 1, 1}}, []*Tensor{x3}},
+		{MaxPool{NodeName: "maxpool indices", KernelShape: []int{3, 3}, AutoPad: "SAME_UPPER", StorageOrder: 1, OutputIndices: true}, []*Tensor{x}},
+		{MaxPool{NodeName: "maxpool 1-D indices", KernelShape: []int{2}, Strides: []int{2}, OutputIndices: true}, []*Tensor{x1}},
+		{AveragePool{NodeName: "avgpool", KernelShape: []int{3, 3}, Strides: []int{2, 2}, Pads: []int{1, 1, 1, 1}}, []*Tensor{x}},
+		{AveragePool{NodeName: "avgpool 3-D", KernelShape: []int{2, 2, 2}, AutoPad: "SAME_LOWER", CountIncludePad: true}, []*Tensor{x3}},
+		{GlobalAveragePool{NodeName: "gap"}, []*Tensor{x}},
+		{GlobalMaxPool{NodeName: "gmp"}, []*Tensor{randomTensor(t, rng, 2, 3, 16, 16)}},
+		{Softmax{NodeName: "softmax", Axis: 1}, []*Tensor{x}},
+		{Softmax{NodeName: "softmax 2-D", Axis: 2, Coerce2D: true}, []*Tensor{x}},
+		{LogSoftmax{NodeName: "logsoftmax", Axis: -1}, []*Tensor{x}},
 	}
 }
 
@@ -59,13 +74,24 @@ func TestForwardIntoAllocatesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			outputs := []*Tensor{copyWithShape(want[0], want[0].Shape)}
-			clear(outputs[0].Data)
-			clear(outputs[0].Int64)
+			outputs := make([]*Tensor, len(want))
+			for i, w := range want {
+				outputs[i] = copyWithShape(w, w.Shape)
+				clear(outputs[i].Data)
+				clear(outputs[i].Int64)
+			}
 			into := tc.layer.(IntoLayer)
+			var scratch []float32
+			if s, ok := tc.layer.(ScratchLayer); ok {
+				n, err := s.ScratchSize(typesOf(tc.inputs))
+				if err != nil {
+					t.Fatal(err)
+				}
+				scratch = make([]float32, n)
+			}
 
 			allocs := testing.AllocsPerRun(10, func() {
-				if err := into.ForwardInto(outputs, tc.inputs, nil); err != nil {
+				if err := into.ForwardInto(outputs, tc.inputs, scratch); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -79,10 +105,12 @@ func TestForwardIntoAllocatesNothing(t *testing.T) {
 				})
 			}
 			if allocs != kernelAllocs {
-				t.Errorf("ForwardInto allocates %v times per call, want %v (the allocations of kernels.Sgemm)", allocs, kernelAllocs)
+				t.Errorf("%s: ForwardInto allocates %v times per call, want %v (the allocations of kernels.Sgemm)", tc.layer.Name(), allocs, kernelAllocs)
 			}
-			if !sameBits(outputs[0].Data, want[0].Data) || len(outputs[0].Int64) != len(want[0].Int64) {
-				t.Errorf("ForwardInto output differs from Forward")
+			for i := range want {
+				if !sameBits(outputs[i].Data, want[i].Data) || !slices.Equal(outputs[i].Int64, want[i].Int64) {
+					t.Errorf("%s: ForwardInto output %d differs from Forward", tc.layer.Name(), i)
+				}
 			}
 		})
 	}

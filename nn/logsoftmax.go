@@ -28,26 +28,28 @@ func (s LogSoftmax) OpType() string { return "LogSoftmax" }
 // Rows without a finite maximum follow that formula as Softmax does: a row
 // that contains NaN or +Inf, or that is all -Inf, becomes all NaN. -Inf
 // next to a finite maximum gives -Inf.
-func (s LogSoftmax) Forward(inputs []*Tensor) ([]*Tensor, error) {
-	if err := checkInputCount(s, inputs, 1, 1); err != nil {
-		return nil, err
-	}
-	x, err := floatInput(s, inputs, 0, "", -1)
-	if err != nil {
-		return nil, err
-	}
-	outer, rowLen, inner, err := softmaxRows(s, s.Axis, s.Coerce2D, x.Shape)
-	if err != nil {
-		return nil, err
-	}
+func (s LogSoftmax) Forward(inputs []*Tensor) ([]*Tensor, error) { return forwardPlanned(s, inputs) }
 
-	y, err := newOutput(s, x.Shape...)
+// InferTypes returns the type of the input.
+func (s LogSoftmax) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error) {
+	return softmaxTypes(s, s.Axis, s.Coerce2D, inputs)
+}
+
+// InPlaceInputs returns [0]: the output may overwrite the input, because
+// rows do not overlap and the last pass over a row reads each element
+// just before it writes it.
+func (s LogSoftmax) InPlaceInputs() []int { return []int{0} }
+
+// ForwardInto writes the log-softmax of the input to outputs[0].
+func (s LogSoftmax) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
+	x, y, err := softmaxTensors(s, s.Axis, s.Coerce2D, outputs, inputs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(y.Data) == 0 {
-		return []*Tensor{y}, nil
+		return nil
 	}
+	outer, rowLen, inner, _ := softmaxRows(s, s.Axis, s.Coerce2D, x.Shape)
 
 	for o := 0; o < outer; o++ {
 		for i := 0; i < inner; i++ {
@@ -55,7 +57,7 @@ func (s LogSoftmax) Forward(inputs []*Tensor) ([]*Tensor, error) {
 			logSoftmaxRow(y.Data[start:], x.Data[start:], rowLen, inner)
 		}
 	}
-	return []*Tensor{y}, nil
+	return nil
 }
 
 // logSoftmaxRow writes the log-softmax of the n elements src[0],

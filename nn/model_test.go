@@ -291,7 +291,7 @@ func TestModelRunWrapsLayerError(t *testing.T) {
 
 func TestModelRunMissingLayerOutput(t *testing.T) {
 	m, err := NewModel(Graph{
-		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 1, 2, 2}}},
+		Inputs:  []ValueInfo{{Name: "x", Shape: []int{1, 1, -1, -1}}},
 		Outputs: []ValueInfo{{Name: "indices"}},
 		Nodes: []Node{{Layer: MaxPool{NodeName: "pool", KernelShape: []int{2, 2}},
 			Inputs: []string{"x"}, Outputs: []string{"y", "indices"}}},

@@ -19,9 +19,20 @@ func (p GlobalAveragePool) OpType() string { return "GlobalAveragePool" }
 // average to exactly 1. A plane without elements gives
 // 0/0 = NaN. NaN and infinities propagate as in a float sum.
 func (p GlobalAveragePool) Forward(inputs []*Tensor) ([]*Tensor, error) {
-	x, y, err := globalPoolShapes(p, inputs)
+	return forwardPlanned(p, inputs)
+}
+
+// InferTypes returns the type of Y.
+func (p GlobalAveragePool) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error) {
+	return globalPoolTypes(p, inputs)
+}
+
+// ForwardInto writes Y to outputs[0].
+func (p GlobalAveragePool) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
+	var buf shapeBuffer
+	x, y, err := globalPoolTensors(p, outputs, inputs, &buf)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	planeSize := elementCount(x.Shape[2:])
 	for plane := range y.Data {
@@ -31,12 +42,36 @@ func (p GlobalAveragePool) Forward(inputs []*Tensor) ([]*Tensor, error) {
 		}
 		y.Data[plane] = float32(sum / float64(planeSize))
 	}
-	return []*Tensor{y}, nil
+	return nil
 }
 
-// globalPoolShapes checks the input of a global pooling layer and
-// allocates its output [N, C, 1, ..., 1].
-func globalPoolShapes(l Layer, inputs []*Tensor) (x, y *Tensor, err error) {
+// globalPoolTypes checks the input type of a global pooling layer and
+// returns the type of its output [N, C, 1, ..., 1].
+func globalPoolTypes[L Layer](l L, inputs []*TensorType) ([]TensorType, error) {
+	if len(inputs) != 1 {
+		return nil, layerError(l, "got %d inputs, want 1", len(inputs))
+	}
+	x := inputs[0]
+	if x == nil {
+		return nil, layerError(l, "input X is missing")
+	}
+	if x.DType != Float32 {
+		return nil, layerError(l, "input X has element type %v, want float32", x.DType)
+	}
+	if err := checkGlobalPoolRank(l, x.Shape); err != nil {
+		return nil, err
+	}
+	shape := globalPoolShape(nil, x.Shape)
+	if _, err := NumElements(shape); err != nil {
+		return nil, layerError(l, "output: %v", err)
+	}
+	return []TensorType{{DType: Float32, Shape: shape}}, nil
+}
+
+// globalPoolTensors checks the input and output of a global pooling layer
+// and returns them. The output shape is built in buf, so inputs of rank up
+// to len(buf) need no allocation.
+func globalPoolTensors[L Layer](l L, outputs, inputs []*Tensor, buf *shapeBuffer) (x, y *Tensor, err error) {
 	if err := checkInputCount(l, inputs, 1, 1); err != nil {
 		return nil, nil, err
 	}
@@ -44,18 +79,30 @@ func globalPoolShapes(l Layer, inputs []*Tensor) (x, y *Tensor, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(x.Shape) < 3 {
-		return nil, nil, layerError(l, "input X has rank %d (shape %v), want at least 3: N, C and 1 or more spatial axes", len(x.Shape), x.Shape)
-	}
-
-	outShape := make([]int, len(x.Shape))
-	outShape[0], outShape[1] = x.Shape[0], x.Shape[1]
-	for i := 2; i < len(outShape); i++ {
-		outShape[i] = 1
-	}
-	y, err = newOutput(l, outShape...)
-	if err != nil {
+	if err := checkGlobalPoolRank(l, x.Shape); err != nil {
 		return nil, nil, err
 	}
-	return x, y, nil
+	if err := checkOutput(l, outputs, 0, Float32, globalPoolShape(buf[:0], x.Shape)); err != nil {
+		return nil, nil, err
+	}
+	return x, outputs[0], nil
+}
+
+// checkGlobalPoolRank returns an error unless the input X of a global
+// pooling layer, of shape shape, has at least one spatial axis.
+func checkGlobalPoolRank[L Layer](l L, shape []int) error {
+	if len(shape) < 3 {
+		return layerError(l, "input X has rank %d (shape %v), want at least 3: N, C and 1 or more spatial axes", len(shape), shape)
+	}
+	return nil
+}
+
+// globalPoolShape appends the output shape [N, C, 1, ..., 1] of a global
+// pooling layer over X of shape xShape to dst and returns the result.
+func globalPoolShape(dst, xShape []int) []int {
+	dst = append(dst, xShape[0], xShape[1])
+	for range xShape[2:] {
+		dst = append(dst, 1)
+	}
+	return dst
 }

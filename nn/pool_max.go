@@ -41,53 +41,132 @@ func (p MaxPool) OpType() string { return "MaxPool" }
 // in the padding or its dilated taps step over the input, yields -Inf.
 // NaN in a window propagates to its output, and +0 beats -0, as with Go's
 // built-in max.
-func (p MaxPool) Forward(inputs []*Tensor) ([]*Tensor, error) {
-	if err := checkInputCount(p, inputs, 1, 1); err != nil {
+func (p MaxPool) Forward(inputs []*Tensor) ([]*Tensor, error) { return forwardPlanned(p, inputs) }
+
+// InferTypes returns the types of Y and, with OutputIndices, of Indices.
+func (p MaxPool) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error) {
+	x, err := spatialType(p, inputs)
+	if err != nil {
 		return nil, err
+	}
+	var buf windowBuffer
+	win, err := p.resolve(x.Shape, &buf)
+	if err != nil {
+		return nil, err
+	}
+	y, err := poolOutputType(p, x.Shape, win)
+	if err != nil {
+		return nil, err
+	}
+	if !p.OutputIndices {
+		return []TensorType{y}, nil
+	}
+	return []TensorType{y, {DType: Int64, Shape: y.Shape}}, nil
+}
+
+// ScratchSize returns the space for one row of partial maxima and the
+// buffers of rowPooler, or for one row of vertical maxima on the 2×2
+// stride-2 path. The path with Indices needs none.
+func (p MaxPool) ScratchSize(inputs []*TensorType) (int, error) {
+	x, err := spatialType(p, inputs)
+	if err != nil {
+		return 0, err
+	}
+	var buf windowBuffer
+	win, err := p.resolve(x.Shape, &buf)
+	if err != nil {
+		return 0, err
+	}
+	if p.OutputIndices {
+		return 0, nil
+	}
+	return maxPoolScratchSize(p, win)
+}
+
+// ForwardInto writes Y to outputs[0] and, with OutputIndices, Indices to
+// outputs[1]. Neither may share elements with X.
+func (p MaxPool) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
+	if err := checkInputCount(p, inputs, 1, 1); err != nil {
+		return err
 	}
 	x, err := spatialInput(p, inputs, 0, "X")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	in := x.Shape[2:]
-	if err := kernelAttribute(p, p.KernelShape, len(in)); err != nil {
-		return nil, err
-	}
-	if p.StorageOrder != 0 && p.StorageOrder != 1 {
-		return nil, layerError(p, "storage_order %d, want 0 (row major) or 1 (column major)", p.StorageOrder)
-	}
-
-	attrs := windowAttrs{strides: p.Strides, pads: p.Pads, dilations: p.Dilations, autoPad: p.AutoPad, ceilMode: p.CeilMode}
-	win, err := resolveWindow(p, attrs, p.KernelShape, in)
+	var winBuf windowBuffer
+	win, err := p.resolve(x.Shape, &winBuf)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	outShape := append([]int{x.Shape[0], x.Shape[1]}, win.outShape()...)
-	y, err := newOutput(p, outShape...)
-	if err != nil {
-		return nil, err
+	var shapeBuf shapeBuffer
+	shape := poolShape(&shapeBuf, x.Shape, win)
+	if err := checkOutput(p, outputs, 0, Float32, shape); err != nil {
+		return err
 	}
+	y := outputs[0].Data
 	planes := x.Shape[0] * x.Shape[1]
 
 	if p.OutputIndices {
-		indices, err := newInt64Output(p, outShape)
-		if err != nil {
-			return nil, err
+		if err := checkOutput(p, outputs, 1, Int64, shape); err != nil {
+			return err
 		}
-		maxPoolIndices(y.Data, indices.Int64, x.Data, planes, win, p.StorageOrder == 1)
-		return []*Tensor{y, indices}, nil
+		maxPoolIndices(y, outputs[1].Int64, x.Data, planes, win, p.StorageOrder == 1)
+		return nil
 	}
 
-	if len(y.Data) == 0 {
-		return []*Tensor{y}, nil
+	if len(y) == 0 {
+		return nil
+	}
+	need, err := maxPoolScratchSize(p, win)
+	if err != nil {
+		return err
+	}
+	if err := checkScratch(p, scratch, need); err != nil {
+		return err
 	}
 	if isPool2x2Stride2(win) {
 		h, w := win.axes[0].in, win.axes[1].in
-		maxPool2x2Stride2(y.Data, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out)
+		maxPool2x2Stride2(y, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out, scratch)
 	} else {
-		maxPoolRows(y.Data, x.Data, planes, win)
+		maxPoolRows(y, x.Data, planes, win, scratch)
 	}
-	return []*Tensor{y}, nil
+	return nil
+}
+
+// resolve checks the attributes against X of shape xShape, which has 1 to
+// maxSpatialRank spatial axes, and resolves the window into buf.
+func (p MaxPool) resolve(xShape []int, buf *windowBuffer) (window, error) {
+	in := xShape[2:]
+	if err := kernelAttribute(p, p.KernelShape, len(in)); err != nil {
+		return window{}, err
+	}
+	if p.StorageOrder != 0 && p.StorageOrder != 1 {
+		return window{}, layerError(p, "storage_order %d, want 0 (row major) or 1 (column major)", p.StorageOrder)
+	}
+	attrs := windowAttrs{strides: p.Strides, pads: p.Pads, dilations: p.Dilations, autoPad: p.AutoPad, ceilMode: p.CeilMode}
+	return resolveWindowInto(p, attrs, p.KernelShape, in, buf)
+}
+
+// maxPoolScratchSize returns the scratch elements that the path without
+// Indices needs for win. An empty output needs none, and the 2×2 stride-2
+// path needs 2*outW. Other windows need one input row of partial maxima
+// and the buffers of a rowPooler for the last axis.
+func maxPoolScratchSize[L Layer](l L, win window) (int, error) {
+	for _, a := range win.axes {
+		if a.out == 0 {
+			return 0, nil
+		}
+	}
+	if isPool2x2Stride2(win) {
+		return 2 * win.axes[1].out, nil
+	}
+	last := win.axes[len(win.axes)-1]
+	padded, windows, ok := rowPoolerSizes(last)
+	if !ok || last.in > maxElements-padded-windows {
+		return 0, layerError(l, "scratch for a window of %d taps with dilation %d over a row of %d with pads %d and %d is too large",
+			last.kernel, last.dilation, last.in, last.padBegin, last.padEnd)
+	}
+	return last.in + padded + windows, nil
 }
 
 // isPool2x2Stride2 reports whether win is 2-D and every window is a 2×2
@@ -107,10 +186,10 @@ func isPool2x2Stride2(win window) bool {
 }
 
 // maxPool2x2Stride2 pools each pair of input rows into one output row: the
-// vertical maximum goes to a scratch row, whose adjacent pairs give the
-// output.
-func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int) {
-	scratch := make([]float32, 2*outW)
+// vertical maximum goes to a scratch row of 2*outW elements, whose
+// adjacent pairs give the output.
+func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int, scratch []float32) {
+	scratch = scratch[:2*outW]
 	for plane := 0; plane < planes; plane++ {
 		in := x[plane*h*w : (plane+1)*h*w]
 		out := y[plane*outH*outW : (plane+1)*outH*outW]
@@ -126,11 +205,12 @@ func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int) {
 // maxPoolRows pools any window of any spatial rank. The last axis is the
 // row. For each output row it takes the elementwise maximum, with
 // MaxRows, of the input rows under the valid taps of the outer axes, then
-// pools that row with maxPoolRow.
-func maxPoolRows(y, x []float32, planes int, win window) {
+// pools that row with a rowPooler. scratch has the maxPoolScratchSize
+// elements that win needs.
+func maxPoolRows(y, x []float32, planes int, win window, scratch []float32) {
 	rows := newRowWindows(win)
-	rowMax := make([]float32, rows.last.in)
-	h := newRowPooler(rows.last)
+	rowMax := scratch[:rows.last.in]
+	h := newRowPooler(rows.last, scratch[rows.last.in:])
 	negInf := float32(math.Inf(-1))
 
 	for plane := 0; plane < planes; plane++ {
@@ -172,15 +252,35 @@ type rowPooler struct {
 	windows []float32 // windows[i] = max of padded[i + t*dilation], t < kernel
 }
 
-func newRowPooler(a axisWindow) *rowPooler {
-	// Every tap of every window lies in [0, span) of the padded row.
-	span := (a.out-1)*a.stride + (a.kernel-1)*a.dilation + 1
-	span = max(span, a.padBegin+a.in)
-	return &rowPooler{
+// newRowPooler returns a rowPooler for axis a, whose output length is at
+// least 1, with its buffers at the start of scratch.
+func newRowPooler(a axisWindow, scratch []float32) rowPooler {
+	padded, windows, _ := rowPoolerSizes(a)
+	return rowPooler{
 		a:       a,
-		padded:  make([]float32, span),
-		windows: make([]float32, (a.out-1)*a.stride+1),
+		padded:  scratch[:padded],
+		windows: scratch[padded : padded+windows],
 	}
+}
+
+// rowPoolerSizes returns the lengths of the padded row and of the window
+// maxima of a rowPooler for axis a, whose output length is at least 1, or
+// false if they exceed maxElements.
+func rowPoolerSizes(a axisWindow) (padded, windows int, ok bool) {
+	// Every window starts inside the padded input, whose length resolve
+	// has checked to fit in int, so reach does not overflow.
+	reach := (a.out - 1) * a.stride
+	extent, _ := a.extent()
+	if reach > maxElements-extent {
+		return 0, 0, false
+	}
+	// Every tap of every window lies in [0, padded) of the padded row.
+	padded = max(reach+extent, a.padBegin+a.in)
+	windows = reach + 1
+	if padded > maxElements || windows > maxElements-padded {
+		return 0, 0, false
+	}
+	return padded, windows, true
 }
 
 // pool writes the maximum of each window of row into out.

@@ -20,18 +20,21 @@ import "math"
 // input tap yields -Inf and index -1.
 func maxPoolIndices(y []float32, indices []int64, x []float32, planes int, win window, columnMajor bool) {
 	rank := len(win.axes)
-	in := make([]int, rank)
+	var inBuf, outBuf, inStrideBuf, indexStrideBuf [maxSpatialRank]int
+	in := inBuf[:rank]
+	inSize, outSize := 1, 1
 	for i, a := range win.axes {
 		in[i] = a.in
+		inSize *= a.in
+		outSize *= a.out
 	}
-	inSize := elementCount(in)
-	inStrides := spatialStrides(in, false)
-	indexStrides := spatialStrides(in, columnMajor)
-	outSize := elementCount(win.outShape())
+	inStrides, indexStrides := inStrideBuf[:rank], indexStrideBuf[:rank]
+	spatialStrides(inStrides, in, false)
+	spatialStrides(indexStrides, in, columnMajor)
 	negInf := float32(math.Inf(-1))
 
 	// out is an odometer over the output positions of one plane.
-	out := make([]int, rank)
+	out := outBuf[:rank]
 	var starts, begins, ends, taps [maxSpatialRank]int
 
 	for plane := 0; plane < planes; plane++ {
@@ -111,14 +114,4 @@ func nextPosition(out []int, win window) {
 		}
 		out[i] = 0
 	}
-}
-
-// newInt64Output allocates a zero-filled int64 output tensor, returning an
-// error that names the layer if the shape is too large.
-func newInt64Output(l Layer, shape []int) (*Tensor, error) {
-	n, err := NumElements(shape)
-	if err != nil {
-		return nil, layerError(l, "output: %v", err)
-	}
-	return FromInt64(make([]int64, n), shape...)
 }

@@ -10,7 +10,7 @@ type rowWindows struct {
 
 	// inStrides[i] is the element distance between input rows that are
 	// neighbours along outer axis i.
-	inStrides []int
+	inStrides [maxSpatialRank - 1]int
 
 	inSize, outSize int // elements of one input and one output plane
 	outRows         int // output rows per plane
@@ -20,7 +20,6 @@ type rowWindows struct {
 func newRowWindows(win window) rowWindows {
 	rank := len(win.axes)
 	r := rowWindows{outer: win.axes[:rank-1], last: win.axes[rank-1]}
-	r.inStrides = make([]int, len(r.outer))
 	r.inSize, r.outSize, r.outRows = r.last.in, r.last.out, 1
 	for i := len(r.outer) - 1; i >= 0; i-- {
 		r.inStrides[i] = r.inSize

@@ -27,35 +27,49 @@ func (s Softmax) OpType() string { return "Softmax" }
 // numpy and PyTorch share: a row that contains NaN or +Inf, or that is all
 // -Inf, becomes all NaN, because max - max is then NaN. -Inf next to a
 // finite maximum gives 0.
-func (s Softmax) Forward(inputs []*Tensor) ([]*Tensor, error) {
-	if err := checkInputCount(s, inputs, 1, 1); err != nil {
-		return nil, err
-	}
-	x, err := floatInput(s, inputs, 0, "", -1)
-	if err != nil {
-		return nil, err
-	}
-	outer, rowLen, inner, err := softmaxRows(s, s.Axis, s.Coerce2D, x.Shape)
-	if err != nil {
-		return nil, err
-	}
+func (s Softmax) Forward(inputs []*Tensor) ([]*Tensor, error) { return forwardPlanned(s, inputs) }
 
-	y, err := newOutput(s, x.Shape...)
+// InferTypes returns the type of the input.
+func (s Softmax) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error) {
+	return softmaxTypes(s, s.Axis, s.Coerce2D, inputs)
+}
+
+// ScratchSize returns the space for the float64 exponentials of one row.
+func (s Softmax) ScratchSize(inputs []*TensorType) (int, error) {
+	types, err := softmaxTypes(s, s.Axis, s.Coerce2D, inputs)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
+	_, rowLen, _, _ := softmaxRows(s, s.Axis, s.Coerce2D, types[0].Shape)
+	return float64ScratchSize(rowLen), nil
+}
+
+// InPlaceInputs returns [0]: the output may overwrite the input, because
+// each row is read in full before any of it is written.
+func (s Softmax) InPlaceInputs() []int { return []int{0} }
+
+// ForwardInto writes the softmax of the input to outputs[0].
+func (s Softmax) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
+	x, y, err := softmaxTensors(s, s.Axis, s.Coerce2D, outputs, inputs)
+	if err != nil {
+		return err
+	}
+	outer, rowLen, inner, _ := softmaxRows(s, s.Axis, s.Coerce2D, x.Shape)
 	if len(y.Data) == 0 {
-		return []*Tensor{y}, nil
+		return nil
+	}
+	if err := checkScratch(s, scratch, float64ScratchSize(rowLen)); err != nil {
+		return err
 	}
 
-	exps := make([]float64, rowLen)
+	exps := float64Scratch(scratch, rowLen)
 	for o := 0; o < outer; o++ {
 		for i := 0; i < inner; i++ {
 			start := o*rowLen*inner + i
 			softmaxRow(y.Data[start:], x.Data[start:], rowLen, inner, exps)
 		}
 	}
-	return []*Tensor{y}, nil
+	return nil
 }
 
 // softmaxRow writes the softmax of the n elements src[0], src[stride], ...
@@ -83,7 +97,7 @@ func softmaxRow(dst, src []float32, n, stride int, exps []float64) {
 // [outer, rowLen, inner], so each row has rowLen elements spaced inner
 // apart. With coerce2D a row is all dimensions from axis on. axis must lie
 // in [-r, r-1] for a shape of rank r >= 1.
-func softmaxRows(l Layer, axis int, coerce2D bool, shape []int) (outer, rowLen, inner int, err error) {
+func softmaxRows[L Layer](l L, axis int, coerce2D bool, shape []int) (outer, rowLen, inner int, err error) {
 	rank := len(shape)
 	if rank == 0 {
 		return 0, 0, 0, layerError(l, "input is a scalar, want rank at least 1")
@@ -109,4 +123,41 @@ func softmaxRows(l Layer, axis int, coerce2D bool, shape []int) (outer, rowLen, 
 		inner = 1
 	}
 	return outer, rowLen, inner, nil
+}
+
+// softmaxTypes checks the input type of Softmax or LogSoftmax with the
+// errors of their Forward and returns it as the output type.
+func softmaxTypes[L Layer](l L, axis int, coerce2D bool, inputs []*TensorType) ([]TensorType, error) {
+	if len(inputs) != 1 {
+		return nil, layerError(l, "got %d inputs, want 1", len(inputs))
+	}
+	x := inputs[0]
+	if x == nil {
+		return nil, layerError(l, "input is missing")
+	}
+	if x.DType != Float32 {
+		return nil, layerError(l, "input has element type %v, want float32", x.DType)
+	}
+	if _, _, _, err := softmaxRows(l, axis, coerce2D, x.Shape); err != nil {
+		return nil, err
+	}
+	return []TensorType{{DType: Float32, Shape: x.Shape}}, nil
+}
+
+// softmaxTensors checks the input and output of Softmax or LogSoftmax and
+// returns them.
+func softmaxTensors[L Layer](l L, axis int, coerce2D bool, outputs, inputs []*Tensor) (x, y *Tensor, err error) {
+	if err := checkInputCount(l, inputs, 1, 1); err != nil {
+		return nil, nil, err
+	}
+	if x, err = floatInput(l, inputs, 0, "", -1); err != nil {
+		return nil, nil, err
+	}
+	if _, _, _, err := softmaxRows(l, axis, coerce2D, x.Shape); err != nil {
+		return nil, nil, err
+	}
+	if err := checkOutput(l, outputs, 0, Float32, x.Shape); err != nil {
+		return nil, nil, err
+	}
+	return x, outputs[0], nil
 }

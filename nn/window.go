@@ -36,9 +36,25 @@ type window struct {
 	axes []axisWindow
 }
 
+// windowBuffer is space for the axes of a window of up to maxSpatialRank
+// axes. A window resolved into a local windowBuffer stays on the stack.
+type windowBuffer [maxSpatialRank]axisWindow
+
 // resolveWindow checks the window attributes and computes explicit pads
 // and the output shape for an input of spatial shape in and a kernel of
-// shape kernel, which has the same length.
+// shape kernel, which has the same length. It allocates the axes; see
+// resolveWindowInto for the rules and for a variant that does not.
+func resolveWindow[L Layer](l L, a windowAttrs, kernel, in []int) (window, error) {
+	win := window{axes: make([]axisWindow, len(in))}
+	if err := resolveAxes(l, a, kernel, in, win.axes); err != nil {
+		return window{}, err
+	}
+	return win, nil
+}
+
+// resolveWindowInto is resolveWindow with the axes stored in buf, so it
+// does not allocate unless it returns an error. in has at most
+// maxSpatialRank axes.
 //
 // With auto_pad NOTSET (or empty) the output length along an axis is
 //
@@ -58,50 +74,61 @@ type window struct {
 // An output length of 0 is valid, because the window then exceeds the
 // padded input by less than one stride. A negative output length is an
 // error.
-func resolveWindow(l Layer, a windowAttrs, kernel, in []int) (window, error) {
+func resolveWindowInto[L Layer](l L, a windowAttrs, kernel, in []int, buf *windowBuffer) (window, error) {
+	axes := buf[:len(in)]
+	if err := resolveAxes(l, a, kernel, in, axes); err != nil {
+		return window{}, err
+	}
+	return window{axes: axes}, nil
+}
+
+// resolveAxes implements resolveWindowInto, writing one axisWindow per
+// element of in to axes. It allocates only for an error.
+func resolveAxes[L Layer](l L, a windowAttrs, kernel, in []int, axes []axisWindow) error {
 	rank := len(in)
 	for _, k := range kernel {
 		if k < 1 {
-			return window{}, layerError(l, "kernel %s, want every size at least 1", formatSizes(kernel))
+			return layerError(l, "kernel %s, want every size at least 1", formatSizes(kernel))
 		}
 	}
-	strides, err := axisAttribute(l, "strides", a.strides, rank)
-	if err != nil {
-		return window{}, err
+	if err := checkAxisAttribute(l, "strides", a.strides, rank); err != nil {
+		return err
 	}
-	dilations, err := axisAttribute(l, "dilations", a.dilations, rank)
-	if err != nil {
-		return window{}, err
+	if err := checkAxisAttribute(l, "dilations", a.dilations, rank); err != nil {
+		return err
 	}
-	pads, err := padsAttribute(l, a.pads, a.autoPad, rank)
-	if err != nil {
-		return window{}, err
+	if err := checkPadsAttribute(l, a.pads, a.autoPad, rank); err != nil {
+		return err
 	}
 
-	win := window{axes: make([]axisWindow, rank)}
 	negative := false
-	for i := range win.axes {
-		axis := &win.axes[i]
+	for i := range axes {
+		axis := &axes[i]
 		*axis = axisWindow{
-			in: in[i], kernel: kernel[i], stride: strides[i], dilation: dilations[i],
-			padBegin: pads[i], padEnd: pads[rank+i],
+			in: in[i], kernel: kernel[i],
+			stride:   attributeAt(a.strides, i, 1),
+			dilation: attributeAt(a.dilations, i, 1),
+			padBegin: attributeAt(a.pads, i, 0),
+			padEnd:   attributeAt(a.pads, rank+i, 0),
 		}
-		axis.out, err = axis.resolve(l, axisName(i, rank), a.autoPad, a.ceilMode)
+		out, err := resolveAxis(l, axis, i, rank, a.autoPad, a.ceilMode)
 		if err != nil {
-			return window{}, err
+			return err
 		}
-		negative = negative || axis.out < 0
+		axis.out = out
+		negative = negative || out < 0
 	}
 	if negative {
-		extents, padded := make([]int, rank), make([]int, rank)
-		for i, axis := range win.axes {
+		extents, padded, strides := make([]int, rank), make([]int, rank), make([]int, rank)
+		for i, axis := range axes {
 			extents[i], _ = axis.extent()
 			padded[i] = axis.in + axis.padBegin + axis.padEnd
+			strides[i] = axis.stride
 		}
-		return window{}, layerError(l, "dilated kernel %s larger than padded input %s by more than stride %s",
+		return layerError(l, "dilated kernel %s larger than padded input %s by more than stride %s",
 			formatSizes(extents), formatSizes(padded), formatSizes(strides))
 	}
-	return win, nil
+	return nil
 }
 
 // outShape returns the output length of every spatial axis.
@@ -148,63 +175,65 @@ func formatSizes(sizes []int) string {
 	return strings.Join(parts, "x")
 }
 
-// axisAttribute returns strides or dilations with one value per spatial
-// axis, all 1 when the attribute is empty, after checking that every value
-// is at least 1.
-func axisAttribute(l Layer, name string, values []int, rank int) ([]int, error) {
+// checkAxisAttribute checks that strides or dilations, unless empty, has
+// one value per spatial axis and that every value is at least 1. An empty
+// attribute takes the default 1.
+func checkAxisAttribute[L Layer](l L, name string, values []int, rank int) error {
 	if len(values) == 0 {
-		out := make([]int, rank)
-		for i := range out {
-			out[i] = 1
-		}
-		return out, nil
+		return nil
 	}
 	if len(values) != rank {
-		return nil, layerError(l, "%s %v has %d values, want %d for %d-D input", name, values, len(values), rank, rank)
+		return layerError(l, "%s %v has %d values, want %d for %d-D input", name, values, len(values), rank, rank)
 	}
 	for _, v := range values {
 		if v < 1 {
-			return nil, layerError(l, "%s %v, want values at least 1", name, values)
+			return layerError(l, "%s %v, want values at least 1", name, values)
 		}
 	}
-	return values, nil
+	return nil
 }
 
-// padsAttribute returns the explicit pads, rank begin values followed by
-// rank end values, zero when the attribute is empty, and checks auto_pad.
-// Nonzero pads together with an auto_pad other than NOTSET are rejected,
-// as ONNX forbids using both.
-func padsAttribute(l Layer, pads []int, autoPad string, rank int) ([]int, error) {
+// checkPadsAttribute checks auto_pad and the explicit pads, which are
+// empty (all 0) or rank begin values followed by rank end values, each at
+// least 0. Nonzero pads together with an auto_pad other than NOTSET are
+// rejected, as ONNX forbids using both.
+func checkPadsAttribute[L Layer](l L, pads []int, autoPad string, rank int) error {
 	switch autoPad {
 	case "", "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER":
 	default:
-		return nil, layerError(l, "auto_pad %q, want NOTSET, VALID, SAME_UPPER or SAME_LOWER", autoPad)
+		return layerError(l, "auto_pad %q, want NOTSET, VALID, SAME_UPPER or SAME_LOWER", autoPad)
 	}
 
-	out := make([]int, 2*rank)
 	if len(pads) == 0 {
-		return out, nil
+		return nil
 	}
 	if len(pads) != 2*rank {
-		return nil, layerError(l, "pads %v has %d values, want %d for %d-D input", pads, len(pads), 2*rank, rank)
+		return layerError(l, "pads %v has %d values, want %d for %d-D input", pads, len(pads), 2*rank, rank)
 	}
 	nonzero := false
-	for i, p := range pads {
+	for _, p := range pads {
 		if p < 0 {
-			return nil, layerError(l, "pads %v, want values at least 0", pads)
+			return layerError(l, "pads %v, want values at least 0", pads)
 		}
-		out[i] = p
 		nonzero = nonzero || p != 0
 	}
 	if autoPad != "" && autoPad != "NOTSET" && nonzero {
-		return nil, layerError(l, "pads %v given with auto_pad %s, which ONNX forbids, so remove the pads or set auto_pad to NOTSET", pads, autoPad)
+		return layerError(l, "pads %v given with auto_pad %s, which ONNX forbids, so remove the pads or set auto_pad to NOTSET", pads, autoPad)
 	}
-	return out, nil
+	return nil
+}
+
+// attributeAt returns values[i], or def when the attribute is empty.
+func attributeAt(values []int, i, def int) int {
+	if len(values) == 0 {
+		return def
+	}
+	return values[i]
 }
 
 // kernelAttribute checks the kernel_shape of a pooling layer, which ONNX
 // requires, against the spatial rank of its input.
-func kernelAttribute(l Layer, kernelShape []int, rank int) error {
+func kernelAttribute[L Layer](l L, kernelShape []int, rank int) error {
 	if len(kernelShape) != rank {
 		return layerError(l, "kernel_shape %v has %d values, want %d for %d-D input", kernelShape, len(kernelShape), rank, rank)
 	}
@@ -213,16 +242,25 @@ func kernelAttribute(l Layer, kernelShape []int, rank int) error {
 
 // spatialInput returns inputs[i] after checking that it is a valid float32
 // tensor [N, C, spatial...] with 1 to maxSpatialRank spatial axes.
-func spatialInput(l Layer, inputs []*Tensor, i int, name string) (*Tensor, error) {
+func spatialInput[L Layer](l L, inputs []*Tensor, i int, name string) (*Tensor, error) {
 	t, err := floatInput(l, inputs, i, name, -1)
 	if err != nil {
 		return nil, err
 	}
-	if len(t.Shape) < 3 || len(t.Shape) > 2+maxSpatialRank {
-		return nil, layerError(l, "%s has rank %d (shape %v), want 3, 4 or 5: N, C and 1 to 3 spatial axes",
-			describeInput(name), len(t.Shape), t.Shape)
+	if err := checkSpatialRank(l, t.Shape, name); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// checkSpatialRank returns an error unless shape, of the input named name,
+// is [N, C, spatial...] with 1 to maxSpatialRank spatial axes.
+func checkSpatialRank[L Layer](l L, shape []int, name string) error {
+	if len(shape) < 3 || len(shape) > 2+maxSpatialRank {
+		return layerError(l, "%s has rank %d (shape %v), want 3, 4 or 5: N, C and 1 to 3 spatial axes",
+			describeInput(name), len(shape), shape)
+	}
+	return nil
 }
 
 // extent returns the dilated kernel size (kernel-1)*dilation + 1, and false
@@ -234,13 +272,14 @@ func (a axisWindow) extent() (int, bool) {
 	return (a.kernel-1)*a.dilation + 1, true
 }
 
-// resolve sets the pads that auto_pad implies and returns the output length
-// for the input length a.in. A negative length means that the window does
-// not fit, and an error means that a size overflows int.
-func (a *axisWindow) resolve(l Layer, axis string, autoPad string, ceilMode bool) (int, error) {
+// resolveAxis sets the pads that auto_pad implies on a, spatial axis i of
+// rank axes, and returns the output length for the input length a.in. A
+// negative length means that the window does not fit, and an error means
+// that a size overflows int.
+func resolveAxis[L Layer](l L, a *axisWindow, i, rank int, autoPad string, ceilMode bool) (int, error) {
 	extent, ok := a.extent()
 	if !ok {
-		return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axis, a.kernel, a.dilation)
+		return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axisName(i, rank), a.kernel, a.dilation)
 	}
 
 	if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
@@ -253,7 +292,7 @@ func (a *axisWindow) resolve(l Layer, axis string, autoPad string, ceilMode bool
 		// (out-1)*stride < in, so only adding extent can overflow.
 		reach := (out - 1) * a.stride
 		if reach > math.MaxInt-extent {
-			return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axis, a.kernel, a.dilation)
+			return 0, layerError(l, "kernel %s %d with dilation %d overflows int", axisName(i, rank), a.kernel, a.dilation)
 		}
 		total := max(reach+extent-a.in, 0)
 		a.padBegin, a.padEnd = total/2, total-total/2
@@ -264,7 +303,7 @@ func (a *axisWindow) resolve(l Layer, axis string, autoPad string, ceilMode bool
 	}
 
 	if a.padBegin > math.MaxInt-a.in || a.padEnd > math.MaxInt-a.in-a.padBegin {
-		return 0, layerError(l, "input %s %d with pads %d and %d overflows int", axis, a.in, a.padBegin, a.padEnd)
+		return 0, layerError(l, "input %s %d with pads %d and %d overflows int", axisName(i, rank), a.in, a.padBegin, a.padEnd)
 	}
 	// Both terms are non-negative, so the difference cannot overflow.
 	span := a.in + a.padBegin + a.padEnd - extent
@@ -339,24 +378,22 @@ func ceilDivide(a, b int) int {
 	return q
 }
 
-// spatialStrides returns the distance in elements between neighbours along
-// each axis of shape: row-major, the last axis contiguous, or with
-// columnMajor the first axis contiguous.
-func spatialStrides(shape []int, columnMajor bool) []int {
-	strides := make([]int, len(shape))
+// spatialStrides writes to strides the distance in elements between
+// neighbours along each axis of shape: row-major, the last axis
+// contiguous, or with columnMajor the first axis contiguous.
+func spatialStrides(strides, shape []int, columnMajor bool) {
 	step := 1
 	if columnMajor {
 		for i := range shape {
 			strides[i] = step
 			step *= shape[i]
 		}
-		return strides
+		return
 	}
 	for i := len(shape) - 1; i >= 0; i-- {
 		strides[i] = step
 		step *= shape[i]
 	}
-	return strides
 }
 
 // elementCount returns the product of sizes. Callers pass dimensions of a

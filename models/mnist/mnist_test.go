@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/simdnn/simdnn/kernels"
 	"github.com/simdnn/simdnn/models/mnist"
 	"github.com/simdnn/simdnn/nn"
 	"github.com/simdnn/simdnn/nn/onnx"
@@ -155,4 +156,41 @@ func gzipped(t *testing.T, data []byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestPredictIntoAllocatesNothing checks the steady state of inference on
+// the real model: once the plan and the buffer pools are warm, a batch
+// runs without a heap allocation, with one thread and with the default.
+func TestPredictIntoAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	model := loadModel(t)
+	images, _, err := mnist.TestSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := batchInput(t, images, 0, 8)
+	y, err := nn.New(8, mnist.Classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, threads := range []int{1, 0} {
+		kernels.SetThreads(threads)
+		for range 3 {
+			if err := model.PredictInto(y, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		allocs := testing.AllocsPerRun(20, func() {
+			if err := model.PredictInto(y, x); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if threads == 1 && allocs != 0 {
+			t.Errorf("PredictInto with 1 thread allocates %v times per call, want 0", allocs)
+		}
+		t.Logf("threads=%d: %v allocations per call", threads, allocs)
+	}
+	kernels.SetThreads(0)
 }

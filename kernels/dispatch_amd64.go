@@ -35,21 +35,15 @@ func supportedKernels() []kernelSet {
 // sgemmTileFMA checks the bounds that the assembly relies on, so that a
 // driver bug panics in Go instead of touching memory outside the slices.
 func sgemmTileFMA(kc int, a, b, c []float32, ldc int, accumulate bool) {
-	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
-		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
-	}
+	checkTile(kc, a, b, c, ldc)
 	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, nil, false)
 }
 
 // sgemmTileEpilogueFMA checks the bounds that the assembly relies on, the
 // bias's included.
 func sgemmTileEpilogueFMA(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
-	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
-		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
-	}
-	if len(bias) != 0 && len(bias) < gemmMR {
-		panic("kernels: GEMM micro-kernel bias shorter than its tile")
-	}
+	checkTile(kc, a, b, c, ldc)
+	checkBias(bias)
 	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, bias, relu)
 }
 
@@ -57,37 +51,22 @@ func sgemmTileEpilogueFMA(kc int, a, b, c []float32, ldc int, accumulate bool, b
 // one tap (its loop runs the first tap unconditionally), and every tap's
 // run of len(dst) floats inside src.
 func tapsRowChecked(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool) {
-	if len(dst) == 0 {
-		return
+	if checkTapsRow(dst, src, offsets, weights) {
+		tapsRowFMA(dst, src, offsets, weights, bias, relu)
 	}
-	if len(offsets) == 0 || len(weights) < len(offsets) {
-		panic("kernels: depthwise row kernel called without taps or weights")
-	}
-	for _, off := range offsets {
-		if off < 0 || off > len(src)-len(dst) {
-			panic("kernels: depthwise row kernel tap outside its source row")
-		}
-	}
-	tapsRowFMA(dst, src, offsets, weights, bias, relu)
 }
 
 // dotRowsChecked checks that every row of w that the assembly reads lies
 // inside w.
 func dotRowsChecked(dst, x, w []float32, ldw int) {
-	if len(dst) == 0 {
-		return
+	if checkDotRows(dst, x, w, ldw) {
+		dotRowsFMA(dst, x, w, ldw)
 	}
-	if ldw < 0 || (len(dst)-1) > (len(w)-len(x))/max(ldw, 1) || len(w) < len(x) {
-		panic("kernels: matrix-vector kernel rows outside w")
-	}
-	dotRowsFMA(dst, x, w, ldw)
 }
 
 // axpyChecked checks that x is at least as long as y.
 func axpyChecked(y, x []float32, alpha float32) {
-	if len(x) < len(y) {
-		panic("kernels: axpy source shorter than destination")
-	}
+	checkAxpy(y, x)
 	axpyFMA(y, x, alpha)
 }
 
@@ -97,9 +76,7 @@ func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []f
 	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
 		panic("kernels: convolution micro-kernel called with panels or C shorter than its tile")
 	}
-	if len(bias) != 0 && len(bias) < gemmMR {
-		panic("kernels: convolution micro-kernel bias shorter than its tile")
-	}
+	checkBias(bias)
 	if span.min < 0 || span.max > len(src)-gemmNR {
 		panic("kernels: convolution micro-kernel tap outside the image")
 	}

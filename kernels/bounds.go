@@ -1,0 +1,57 @@
+package kernels
+
+// The checks below guard the assembly kernels of every architecture: each
+// wrapper calls one before the assembly, so that a driver bug panics in Go
+// instead of touching memory outside the slices.
+
+// checkTile panics unless a and b hold packed panels of kc steps and c a
+// full gemmMR×gemmNR tile with leading dimension ldc.
+func checkTile(kc int, a, b, c []float32, ldc int) {
+	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
+	}
+}
+
+// checkBias panics unless bias is empty or covers the rows of a tile.
+func checkBias(bias []float32) {
+	if len(bias) != 0 && len(bias) < gemmMR {
+		panic("kernels: GEMM micro-kernel bias shorter than its tile")
+	}
+}
+
+// checkTapsRow panics unless every tap's run of len(dst) floats lies in
+// src and there is at least one tap, because the assembly's tap loops run
+// their first step unconditionally. It reports whether there is work.
+func checkTapsRow(dst, src []float32, offsets []int, weights []float32) bool {
+	if len(dst) == 0 {
+		return false
+	}
+	if len(offsets) == 0 || len(weights) < len(offsets) {
+		panic("kernels: depthwise row kernel called without taps or weights")
+	}
+	for _, off := range offsets {
+		if off < 0 || off > len(src)-len(dst) {
+			panic("kernels: depthwise row kernel tap outside its source row")
+		}
+	}
+	return true
+}
+
+// checkDotRows panics unless every row of w that the matrix-vector kernel
+// reads lies in w. It reports whether there is work.
+func checkDotRows(dst, x, w []float32, ldw int) bool {
+	if len(dst) == 0 {
+		return false
+	}
+	if ldw < 0 || (len(dst)-1) > (len(w)-len(x))/max(ldw, 1) || len(w) < len(x) {
+		panic("kernels: matrix-vector kernel rows outside w")
+	}
+	return true
+}
+
+// checkAxpy panics unless x is at least as long as y.
+func checkAxpy(y, x []float32) {
+	if len(x) < len(y) {
+		panic("kernels: axpy source shorter than destination")
+	}
+}

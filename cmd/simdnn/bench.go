@@ -41,7 +41,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := benchInputs(model, *batch, *shapeFlag)
+	inputs, err := benchInputs(model, *batch, *shapeFlag, stderr)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", name, err)
 	}
@@ -71,7 +71,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "input:      %q %v\n", in.Name, t.Shape)
 		}
 	}
-	fmt.Fprintf(stdout, "kernels:    %s, %d threads\n", kernels.Implementation(), kernels.Threads())
+	threadWord := "threads"
+	if kernels.Threads() == 1 {
+		threadWord = "thread"
+	}
+	fmt.Fprintf(stdout, "kernels:    %s, %d %s\n", kernels.Implementation(), kernels.Threads(), threadWord)
 	fmt.Fprintf(stdout, "latency:    median %s, best %s over %d runs\n", formatMillis(median), formatMillis(times[0]), len(times))
 	fmt.Fprintf(stdout, "throughput: %.1f images/s at the median (%d per run)\n", float64(images)/median.Seconds(), images)
 	if *measurePeak {
@@ -125,7 +129,7 @@ func printProfile(w io.Writer, times []nn.NodeTime, runs int) {
 // benchInputs returns random inputs in [0, 1) for every input of the model
 // that has no default, with the shape from -shape, or the declared shape
 // with a free first dimension set to batch.
-func benchInputs(model *nn.Model, batch int, shapeFlag string) (map[string]*nn.Tensor, error) {
+func benchInputs(model *nn.Model, batch int, shapeFlag string, stderr io.Writer) (map[string]*nn.Tensor, error) {
 	var override []int
 	if shapeFlag != "" {
 		for _, field := range strings.Split(shapeFlag, ",") {
@@ -146,6 +150,9 @@ func benchInputs(model *nn.Model, batch int, shapeFlag string) (map[string]*nn.T
 		shape := slices.Clone(in.Shape)
 		if override != nil && i == 0 {
 			shape = override
+		}
+		if override == nil && i == 0 && len(shape) > 0 && shape[0] >= 0 && batch != 1 && shape[0] != batch {
+			fmt.Fprintf(stderr, "simdnn bench: input %q has a fixed batch size of %d; -batch %d is ignored\n", in.Name, shape[0], batch)
 		}
 		for d := range shape {
 			switch {

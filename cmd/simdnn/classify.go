@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -44,7 +43,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		}
 		return classifyTestSet(model, *batch, stdout)
 	}
-	return classifyImages(fs, model, name, fs.Args(), *topK, *invertMode, stdout)
+	return classifyImages(model, name, fs.Args(), *topK, *invertMode, stdout, stderr)
 }
 
 func loadModel(path string) (*nn.Model, string, error) {
@@ -99,13 +98,13 @@ func classifyTestSet(model *nn.Model, batch int, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "kernels:    %s\n", kernels.Implementation())
 	fmt.Fprintf(stdout, "images:     %d\n", images.Count)
 	fmt.Fprintf(stdout, "accuracy:   %.2f %% (%d/%d)\n", 100*float64(correct)/float64(images.Count), correct, images.Count)
-	fmt.Fprintf(stdout, "throughput: %.0f images/s (batch %d, %.3f s of inference)\n", float64(images.Count)/elapsed.Seconds(), batch, elapsed.Seconds())
+	fmt.Fprintf(stdout, "throughput: %.0f images/s (batch %d, %.3f s of inference)\n", float64(images.Count)/elapsed.Seconds(), min(batch, images.Count), elapsed.Seconds())
 	return nil
 }
 
 // classifyImages runs model on each image file and prints its k most
 // probable classes.
-func classifyImages(fs *flag.FlagSet, model *nn.Model, name string, paths []string, k int, invertMode string, stdout io.Writer) error {
+func classifyImages(model *nn.Model, name string, paths []string, k int, invertMode string, stdout, stderr io.Writer) error {
 	inputs := model.Inputs()
 	if len(inputs) != 1 || len(inputs[0].Shape) != 4 {
 		return fmt.Errorf("model %s has inputs %v; classify needs one input of shape [N, C, H, W]", name, inputs)
@@ -116,40 +115,64 @@ func classifyImages(fs *flag.FlagSet, model *nn.Model, name string, paths []stri
 		return fmt.Errorf("model %s input %q has shape %v; classify needs fixed channels, height and width", name, inputs[0].Name, shape)
 	}
 
+	// A model exported with a fixed batch size needs exactly that many
+	// images per run: the image fills every slot, and row 0 is read.
+	batch := max(shape[0], 1)
+	failed := 0
 	for _, path := range paths {
-		img, err := loadImage(path)
+		probs, note, err := classifyOne(model, path, batch, channels, h, w, invertMode)
 		if err != nil {
-			return err
+			// Report the file and go on with the others.
+			fmt.Fprintf(stderr, "simdnn classify: %s: %v\n", path, err)
+			failed++
+			continue
 		}
-		pixels, err := imageToCHW(img, channels, h, w)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		note := ""
-		switch {
-		case channels == 1 && invertMode == "yes":
-			invert(pixels)
-			note = " (inverted)"
-		case channels == 1 && invertMode == "auto" && invertIfLight(pixels, h, w):
-			note = " (inverted: dark on light)"
-		}
-
-		x, err := nn.FromSlice(pixels, 1, channels, h, w)
-		if err != nil {
-			return err
-		}
-		out, err := model.Predict(x)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		probs := probabilities(out.Data)
 		fmt.Fprintf(stdout, "%s%s:", path, note)
 		for _, class := range topClasses(probs, k) {
 			fmt.Fprintf(stdout, " %d (%.4f)", class, probs[class])
 		}
 		fmt.Fprintln(stdout)
 	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d images could not be classified", failed, len(paths))
+	}
 	return nil
+}
+
+// classifyOne loads one image, shapes it for the model and returns the
+// class probabilities, with a note when the image was inverted.
+func classifyOne(model *nn.Model, path string, batch, channels, h, w int, invertMode string) ([]float64, string, error) {
+	img, err := loadImage(path)
+	if err != nil {
+		return nil, "", err
+	}
+	pixels, err := imageToCHW(img, channels, h, w)
+	if err != nil {
+		return nil, "", err
+	}
+	note := ""
+	switch {
+	case channels == 1 && invertMode == "yes":
+		invert(pixels)
+		note = " (inverted)"
+	case channels == 1 && invertMode == "auto" && invertIfLight(pixels, h, w):
+		note = " (inverted: dark on light)"
+	}
+
+	data := make([]float32, 0, batch*len(pixels))
+	for range batch {
+		data = append(data, pixels...)
+	}
+	x, err := nn.FromSlice(data, batch, channels, h, w)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := model.Predict(x)
+	if err != nil {
+		return nil, "", err
+	}
+	classes := len(out.Data) / batch
+	return probabilities(out.Data[:classes]), note, nil
 }
 
 func argmax(x []float32) int {

@@ -47,13 +47,16 @@ func imageToCHW(img image.Image, channels, h, w int) ([]float32, error) {
 			var sum [3]float64
 			for sy := y0; sy < y1; sy++ {
 				for sx := x0; sx < x1; sx++ {
-					r, g, b, _ := img.At(bounds.Min.X+sx, bounds.Min.Y+sy).RGBA()
-					sum[0] += float64(r)
-					sum[1] += float64(g)
-					sum[2] += float64(b)
+					r, g, b, a := img.At(bounds.Min.X+sx, bounds.Min.Y+sy).RGBA()
+					white := float64(65535 - a)
+					sum[0] += float64(r) + white
+					sum[1] += float64(g) + white
+					sum[2] += float64(b) + white
 				}
 			}
-			// RGBA returns 16-bit channels, premultiplied by alpha.
+			// RGBA returns 16-bit channels premultiplied by alpha; adding
+			// the transparent share as white composites the image over a
+			// white background, as image viewers show it.
 			scale := 1 / (65535 * float64((y1-y0)*(x1-x0)))
 			if channels == 1 {
 				// ITU-R BT.601 luma weights, as image/color.GrayModel uses.

@@ -12,7 +12,9 @@ package main
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/simdnn/simdnn/kernels"
 	"io"
 	"log/slog"
 	"os"
@@ -48,6 +50,9 @@ func run(args []string, stdout, stderr io.Writer, logger *slog.Logger) int {
 			return 2
 		}
 		return 0
+	}
+	if err := kernels.SelectionError(); err != nil {
+		logger.Warn("kernel selection", "error", err)
 	}
 	for _, c := range commands {
 		if c.name != args[0] {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -287,5 +288,64 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		if !strings.Contains(errOut, tc.inStderr) {
 			t.Errorf("%v: stderr lacks %q:\n%s", tc.args, tc.inStderr, errOut)
 		}
+	}
+}
+
+// TestClassifyTransparentDigit draws a test digit as dark ink on a fully
+// transparent background, which viewers show on white: the image must be
+// composited over white (and then inverted), not read as black on black.
+func TestClassifyTransparentDigit(t *testing.T) {
+	images, labels, err := mnist.TestSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 28, 28))
+	for i, p := range images.Image(0) {
+		img.SetNRGBA(i%28, i/28, color.NRGBA{A: p}) // black ink, alpha = MNIST intensity
+	}
+	path := filepath.Join(t.TempDir(), "transparent.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	code, out, errOut := runCommand("classify", "-k", "1", path)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, errOut)
+	}
+	if want := fmt.Sprintf(": %d (", labels[0]); !strings.Contains(out, want) {
+		t.Errorf("top class is not %d:\n%s", labels[0], out)
+	}
+}
+
+// TestClassifyFixedBatchModel classifies one image with a model exported
+// for a batch of 2 and goes on past a file that cannot be read.
+func TestClassifyFixedBatchModel(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	good := filepath.Join(dir, "color.png")
+	f, err := os.Create(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	missing := filepath.Join(dir, "missing.png")
+
+	code, out, errOut := runCommand("classify", "-model", "../../testdata/models/small_cnn/model.onnx", missing, good)
+	if code != 1 {
+		t.Errorf("exit code %d, want 1 for the missing file", code)
+	}
+	if !strings.Contains(out, good+":") {
+		t.Errorf("the readable image after the missing one was not classified:\n%s", out)
+	}
+	if !strings.Contains(errOut, "missing.png") {
+		t.Errorf("stderr does not name the missing file:\n%s", errOut)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,8 +52,8 @@ func runONNXTest(args []string, stdout, stderr io.Writer) error {
 }
 
 // testFolders expands the command's arguments. A folder that contains
-// model.onnx is a test folder. Any other folder stands for its immediate
-// subfolders that contain model.onnx, in name order.
+// model.onnx is a test folder. Any other folder stands for every folder
+// below it that contains model.onnx, in path order.
 func testFolders(args []string) ([]string, error) {
 	var dirs []string
 	for _, arg := range args {
@@ -63,24 +64,22 @@ func testFolders(args []string) ([]string, error) {
 		if !info.IsDir() {
 			return nil, fmt.Errorf("%s is not a folder; name a folder that contains model.onnx", arg)
 		}
-		if fileExists(filepath.Join(arg, "model.onnx")) {
-			dirs = append(dirs, arg)
-			continue
-		}
-
-		entries, err := os.ReadDir(arg)
+		var found []string
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && fileExists(filepath.Join(path, "model.onnx")) {
+				found = append(found, path)
+				return filepath.SkipDir // a test folder holds no further tests
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		var found []string
-		for _, e := range entries {
-			sub := filepath.Join(arg, e.Name())
-			if e.IsDir() && fileExists(filepath.Join(sub, "model.onnx")) {
-				found = append(found, sub)
-			}
-		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s contains no model.onnx, nor do its subfolders", arg)
+			return nil, fmt.Errorf("%s contains no model.onnx, nor does any folder below it", arg)
 		}
 		slices.Sort(found)
 		dirs = append(dirs, found...)

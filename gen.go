@@ -2,7 +2,8 @@
 // hand-written SIMD kernels. Most programs use package nn and its ONNX
 // importer, nn/onnx; package kernels holds the compute kernels.
 //
-// The go:generate lines below rewrite every generated file. The assembly
+// Running go generate ./... in the repository root rewrites every
+// generated file (the go:generate lines are in gen.go). The assembly
 // generators live in the separate module asm/ so that avo never becomes a
 // dependency of programs that import simdnn.
 package simdnn

@@ -2,8 +2,12 @@
 // layout, layers with the semantics of the ONNX operators of the same name,
 // and a Model that executes a graph of them.
 //
+// Most programs get a Model from package nn/onnx (onnx.LoadFile), or build
+// a Graph of layers and call NewModel, then call Predict or Run.
+//
 // Invalid shapes or attributes make Forward and Run return an error that
-// names the layer, the value and what was expected; no input makes them panic.
+// names the layer, the value and what was expected; they do not panic on
+// bad input.
 //
 // # Memory plans
 //

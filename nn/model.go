@@ -34,8 +34,8 @@ type Graph struct {
 
 // Model is a checked graph with its nodes in execution order. It is not
 // modified after NewModel, except for the cache of memory plans, so Run
-// may be called from several goroutines at once (see doc.go for the
-// concurrency contract).
+// may be called from several goroutines at once (the package documentation
+// describes the concurrency contract).
 type Model struct {
 	inputs       []ValueInfo
 	outputs      []ValueInfo

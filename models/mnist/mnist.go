@@ -49,7 +49,8 @@ func TestSet() (*Images, []byte, error) {
 }
 
 // TorchLogits returns the logits that PyTorch computed with the same model
-// for the first len/10 test images, Classes values per image.
+// for the first 1000 test images: Classes values per image, so the result
+// has 1000*Classes elements, image after image.
 func TorchLogits() []float32 {
 	logits := make([]float32, len(torchLogits)/4)
 	for i := range logits {

@@ -1,11 +1,17 @@
-// Package onnx imports ONNX model files into nn models.
+// Package onnx imports ONNX model files into nn models. Start with
+// LoadFile or Load, then call the model's Predict or Run:
 //
-// The importer reads the operators listed in ops.go and ops_cnn.go. They
-// are the convolution, pooling, dense and softmax operators,
-// BatchNormalization and LRN, the elementwise Add, Mul, Sum, Relu,
-// LeakyRelu, Clip, Sigmoid and Tanh, and the tensor operators Concat,
-// Transpose, Flatten, Reshape, Squeeze, Unsqueeze, Shape, ConstantOfShape
-// and Gather. The importer runs Dropout as Identity and turns Constant
+//	model, err := onnx.LoadFile("model.onnx")
+//	...
+//	y, err := model.Predict(x) // x is an *nn.Tensor in NCHW layout
+//
+// The importer reads these operators of the default domain, opsets 6 to
+// 17: Conv, MaxPool (with its Indices output), AveragePool,
+// GlobalAveragePool, GlobalMaxPool, BatchNormalization, LRN, Gemm, MatMul,
+// Softmax, LogSoftmax, the elementwise Add, Mul, Sum, Relu, LeakyRelu,
+// Clip, Sigmoid and Tanh, and the tensor operators Concat, Transpose,
+// Flatten, Reshape, Squeeze, Unsqueeze, Shape, ConstantOfShape and
+// Gather. The importer runs Dropout as Identity and turns Constant
 // nodes into initializers. It fills the ONNX
 // attribute defaults that change with the opset (Softmax's axis and its
 // 2-D coercion before opset 13, attributes that became inputs, such as

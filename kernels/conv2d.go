@@ -71,6 +71,10 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 		return
 	}
 
+	if !paddedCopyWorthwhile(p) {
+		gemmParallel(m, n, k, 1, weights, k, false, directImageB{src: src, p: p}, 0, dst, n, ep)
+		return
+	}
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
 	if useImplicit(p) && !impl.convTileBorrowed {

@@ -233,3 +233,51 @@ func TestConv2DRejectsBadArguments(t *testing.T) {
 		})
 	}
 }
+
+// TestConv2DHugeStridesAndPads covers geometries whose padded copy would
+// not fit in memory, or in an int: Conv2D must read the image directly.
+func TestConv2DHugeStridesAndPads(t *testing.T) {
+	const huge = 1<<31 - 1
+	rng := rand.New(rand.NewPCG(39, 40))
+	p := Conv2DParams{Channels: 4, Height: 1, Width: 1, KernelH: 3, KernelW: 3,
+		StrideH: huge, StrideW: huge, DilationH: 1, DilationW: 1, PadTop: huge, PadLeft: huge, OutH: 3, OutW: 3}
+	src := randomFloats(rng, 4, 0)
+	weights := randomFloats(rng, 2*4*9, 0)
+	bias := randomFloats(rng, 2, 0)
+	dst := make([]float32, 2*9)
+	Conv2D(dst, src, weights, bias, 2, p, false)
+	want, _ := directConv2D(src, weights, bias, 2, p, false)
+	for i := range want {
+		if math.Abs(float64(dst[i])-want[i]) > 1e-5 {
+			t.Fatalf("output %d = %v, want %v", i, dst[i], want[i])
+		}
+	}
+}
+
+// TestDirectPackerMatchesDirect runs the bounds-testing packer, which
+// Conv2D keeps for extreme geometries, on ordinary ones.
+func TestDirectPackerMatchesDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for range 100 {
+		tc := convCase{
+			m: 1 + rng.IntN(14), c: 1 + rng.IntN(4), h: 1 + rng.IntN(12), w: 1 + rng.IntN(40),
+			kh: 1 + rng.IntN(4), kw: 1 + rng.IntN(4), sh: 1 + rng.IntN(3), sw: 1 + rng.IntN(3),
+			dh: 1 + rng.IntN(2), dw: 1 + rng.IntN(2), pt: rng.IntN(3), pl: rng.IntN(3), pb: rng.IntN(3), pr: rng.IntN(3),
+		}
+		p := tc.params()
+		if p.OutH*p.OutW == 0 {
+			continue
+		}
+		src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+		weights := randomFloats(rng, tc.m*p.k(), 0)
+		n := p.OutH * p.OutW
+		dst := make([]float32, tc.m*n)
+		gemmParallel(tc.m, n, p.k(), 1, weights, p.k(), false, directImageB{src: src, p: p}, 0, dst, n, epilogue{})
+		want, mag := directConv2D(src, weights, nil, tc.m, p, false)
+		for i := range want {
+			if math.Abs(float64(dst[i])-want[i]) > 2*float64(p.k()+2)*mag[i]/(1<<23)+1e-30 {
+				t.Fatalf("%v: output %d = %v, want %v", tc, i, dst[i], want[i])
+			}
+		}
+	}
+}

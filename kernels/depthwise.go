@@ -32,6 +32,20 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu boo
 	if p.Channels == 0 || outPlane == 0 {
 		return
 	}
+	if !paddedCopyWorthwhile(p) {
+		// Each channel is then a one-filter convolution that reads the
+		// image directly.
+		one := p
+		one.Channels = 1
+		for c := 0; c < p.Channels; c++ {
+			var b []float32
+			if bias != nil {
+				b = bias[c : c+1]
+			}
+			Conv2D(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, 1, one, relu)
+		}
+		return
+	}
 
 	// Split the channels into as many pieces as the work warrants.
 	work := float64(p.Channels) * float64(outPlane) * float64(taps)

@@ -132,3 +132,24 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
 	})
 }
+
+func TestDepthwiseHugeStridesAndPads(t *testing.T) {
+	const huge = 1<<31 - 1
+	rng := rand.New(rand.NewPCG(45, 46))
+	p := Conv2DParams{Channels: 3, Height: 1, Width: 1, KernelH: 3, KernelW: 3,
+		StrideH: huge, StrideW: huge, DilationH: 1, DilationW: 1, PadTop: huge, PadLeft: huge, OutH: 3, OutW: 3}
+	src := randomFloats(rng, 3, 0)
+	weights := randomFloats(rng, 3*9, 0)
+	dst := make([]float32, 3*9)
+	DepthwiseConv2D(dst, src, weights, nil, p, true)
+	one := p
+	one.Channels = 1
+	for c := 0; c < 3; c++ {
+		want, _ := directConv2D(src[c:c+1], weights[c*9:(c+1)*9], nil, 1, one, true)
+		for i := range want {
+			if math.Abs(float64(dst[c*9+i])-want[i]) > 1e-5 {
+				t.Fatalf("channel %d output %d = %v, want %v", c, i, dst[c*9+i], want[i])
+			}
+		}
+	}
+}

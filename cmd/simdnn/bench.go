@@ -29,8 +29,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 1 {
 		return usageError(fs, "bench takes at most one model, got %d arguments", fs.NArg())
 	}
-	if *batch < 1 || *runs < 1 || *warmup < 0 {
-		return usageError(fs, "-batch %d, -runs %d and -warmup %d: want batch and runs of at least 1, warmup of at least 0", *batch, *runs, *warmup)
+	if *batch < 1 || *runs < 1 || *warmup < 0 || *runs > 1e6 || *warmup > 1e6 {
+		return usageError(fs, "-batch %d, -runs %d and -warmup %d: want batch and runs of at least 1, warmup of at least 0, and runs and warmup of at most 1000000", *batch, *runs, *warmup)
 	}
 
 	path := ""
@@ -63,7 +63,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	slices.Sort(times)
 	median := times[len(times)/2]
-	images := inputs[model.Inputs()[0].Name].Shape[0]
+	images := 1
+	if in := model.Inputs(); len(in) > 0 {
+		if t := inputs[in[0].Name]; t != nil && len(t.Shape) > 0 {
+			images = t.Shape[0]
+		}
+	}
 
 	fmt.Fprintf(stdout, "model:      %s\n", name)
 	for _, in := range model.Inputs() {
@@ -162,6 +167,13 @@ func benchInputs(model *nn.Model, batch int, shapeFlag string, stderr io.Writer)
 			default:
 				return nil, fmt.Errorf("input %q has shape %v with a free dimension %d; give the shape with -shape", in.Name, in.Shape, d)
 			}
+		}
+		n, err := nn.NumElements(shape)
+		if err != nil {
+			return nil, fmt.Errorf("input %q: %w", in.Name, err)
+		}
+		if n > maxInputElements {
+			return nil, fmt.Errorf("input %q of shape %v has %d elements, more than the %d that bench builds; use a smaller -batch or -shape", in.Name, shape, n, maxInputElements)
 		}
 		t, err := nn.New(shape...)
 		if err != nil {

@@ -63,6 +63,7 @@ func classifyTestSet(model *nn.Model, batch int, stdout io.Writer) error {
 		return err
 	}
 	pixels := images.Rows * images.Cols
+	batch = min(batch, images.Count)
 	input := make([]float32, batch*pixels)
 
 	correct := 0
@@ -113,6 +114,9 @@ func classifyImages(model *nn.Model, name string, paths []string, k int, invertM
 	channels, h, w := shape[1], shape[2], shape[3]
 	if channels < 1 || h < 1 || w < 1 {
 		return fmt.Errorf("model %s input %q has shape %v; classify needs fixed channels, height and width", name, inputs[0].Name, shape)
+	}
+	if float64(max(shape[0], 1))*float64(channels)*float64(h)*float64(w) > maxInputElements {
+		return fmt.Errorf("model %s input %q has shape %v, more than the %d elements classify feeds a model", name, inputs[0].Name, shape, maxInputElements)
 	}
 
 	// A model exported with a fixed batch size needs exactly that many
@@ -174,6 +178,12 @@ func classifyOne(model *nn.Model, path string, batch, channels, h, w int, invert
 	classes := len(out.Data) / batch
 	return probabilities(out.Data[:classes]), note, nil
 }
+
+// maxInputElements bounds the input tensors that classify and bench build:
+// 2^28 float32s, 1 GiB, far more than any image classifier takes, so that
+// a model or flag asking for more gets an error instead of exhausting
+// memory.
+const maxInputElements = 1 << 28
 
 func argmax(x []float32) int {
 	best := 0

@@ -6,8 +6,14 @@ import (
 	_ "image/gif" // register the GIF decoder with image.Decode
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 )
+
+// maxImagePixels bounds the images that classify decodes, 2^26 pixels
+// (8192×8192), because a small file can declare a huge image and make the
+// decoder allocate for all of it.
+const maxImagePixels = 1 << 26
 
 // loadImage decodes a PNG, JPEG or GIF file.
 func loadImage(path string) (image.Image, error) {
@@ -16,6 +22,16 @@ func loadImage(path string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	config, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w (supported formats: PNG, JPEG, GIF)", path, err)
+	}
+	if float64(config.Width)*float64(config.Height) > maxImagePixels {
+		return nil, fmt.Errorf("%s is %dx%d pixels, more than the %d that classify decodes; shrink it first", path, config.Width, config.Height, maxImagePixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w (supported formats: PNG, JPEG, GIF)", path, err)

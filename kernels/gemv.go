@@ -40,10 +40,10 @@ func gemvBand(transB bool, j0, j1 int, alpha float32, row, b []float32, ldb int,
 	}
 	cPart := c[j0:j1]
 	scaleRow(cPart, beta)
+	// No row is skipped when its factor is 0: 0*Inf and 0*NaN must give
+	// NaN here as in the GEMM path.
 	for p, v := range row {
-		if v != 0 {
-			impl.axpy(cPart, b[p*ldb+j0:p*ldb+j1], alpha*v)
-		}
+		impl.axpy(cPart, b[p*ldb+j0:p*ldb+j1], alpha*v)
 	}
 }
 

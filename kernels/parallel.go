@@ -32,6 +32,31 @@ type task struct {
 	f    func(i int)
 	i    int
 	done *sync.WaitGroup
+	call *parallelCall
+}
+
+// parallelCall is the state that the pieces of one parallelFor share: the
+// first panic of a piece that ran on a worker, which parallelFor raises
+// again on the calling goroutine.
+type parallelCall struct {
+	once      sync.Once
+	recovered any
+	panicked  bool
+}
+
+// run calls t.f(t.i) on a worker, recording a panic instead of letting it
+// end the process, so that the caller can raise it where it can be
+// recovered.
+func (t task) run() {
+	defer t.done.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			t.call.once.Do(func() {
+				t.call.recovered, t.call.panicked = r, true
+			})
+		}
+	}()
+	t.f(t.i)
 }
 
 // workerPool is a set of goroutines that live for the whole process, so
@@ -50,8 +75,7 @@ func startWorkers() {
 	for range max(runtime.NumCPU(), 1) {
 		go func() {
 			for t := range workerPool.tasks {
-				t.f(t.i)
-				t.done.Done()
+				t.run()
 			}
 		}()
 	}
@@ -59,7 +83,8 @@ func startWorkers() {
 
 // parallelFor calls f(i) for i in [0, n), using the worker pool for all but
 // the last piece, which the caller runs. It returns when every call has
-// returned.
+// returned. A panic in a piece is raised again on the calling goroutine
+// once every piece has finished.
 func parallelFor(n int, f func(i int)) {
 	if n <= 1 {
 		if n == 1 {
@@ -70,19 +95,34 @@ func parallelFor(n int, f func(i int)) {
 	workerPool.once.Do(startWorkers)
 
 	var done sync.WaitGroup
+	var call parallelCall
 	done.Add(n - 1)
 	for i := 0; i < n-1; i++ {
+		t := task{f: f, i: i, done: &done, call: &call}
 		select {
-		case workerPool.tasks <- task{f: f, i: i, done: &done}:
+		case workerPool.tasks <- t:
 		default:
 			// Every worker is busy (another call is running): do this
 			// piece here rather than wait.
-			f(i)
-			done.Done()
+			t.run()
 		}
 	}
-	f(n - 1)
+
+	// The caller's own piece: if it panics, wait for the workers first, so
+	// that none still runs f when the panic unwinds the caller.
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done.Wait()
+				panic(r)
+			}
+		}()
+		f(n - 1)
+	}()
 	done.Wait()
+	if call.panicked {
+		panic(call.recovered)
+	}
 }
 
 // ParallelFor calls f(i) for every i in [0, n) on the worker pool that

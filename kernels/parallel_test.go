@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -116,4 +117,37 @@ func TestThreadsAtLeastOne(t *testing.T) {
 	if Threads() != 5 {
 		t.Fatalf("Threads() = %d after SetThreads(5), want 5", Threads())
 	}
+}
+
+// TestParallelForRaisesPanicsInCaller checks that a panic in a piece,
+// whichever goroutine runs it, reaches the caller, where it can be
+// recovered, instead of ending the process.
+func TestParallelForRaisesPanicsInCaller(t *testing.T) {
+	for failing := 0; failing < 3; failing++ {
+		recovered := func() (r any) {
+			defer func() { r = recover() }()
+			ParallelFor(3, func(i int) {
+				if i == failing {
+					panic(fmt.Sprintf("piece %d fails", i))
+				}
+			})
+			return nil
+		}()
+		if want := fmt.Sprintf("piece %d fails", failing); recovered != want {
+			t.Errorf("failing piece %d: recovered %v, want %q", failing, recovered, want)
+		}
+	}
+}
+
+func TestSgemmSingleRowPropagatesNaN(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		inf := float32(math.Inf(1))
+		for _, beta := range []float32{0, 1} {
+			c := []float32{0, 0}
+			Sgemm(false, false, 1, 2, 2, 1, []float32{0, 0}, 2, []float32{inf, 1, 2, 3}, 2, beta, c, 2)
+			if !math.IsNaN(float64(c[0])) || c[1] != 0 {
+				t.Errorf("beta=%v: [0 0]·[[Inf 1] [2 3]] = %v, want [NaN 0]", beta, c)
+			}
+		}
+	})
 }

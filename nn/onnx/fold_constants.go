@@ -6,11 +6,26 @@ import (
 	"github.com/simdnn/simdnn/nn"
 )
 
-// foldLimit bounds the elements of the tensors that foldConstants computes
-// while loading: 2^30, 4 GiB of float32. ConstantOfShape is the operator
-// whose output can be far larger than the file, while the weights of real
-// models stay well below the limit (VGG-19 has 1.4e8).
-var foldLimit = 1 << 30
+// foldLimit bounds the bytes of the tensors that foldConstants computes
+// while loading: 4 GiB. ConstantOfShape is the operator whose output can be
+// far larger than the file, while the weights of real models stay well
+// below the limit (VGG-19 has 1.4e8 float32s, 0.56 GB).
+var foldLimit = 1 << 32
+
+// foldableOps are the operators that loading computes when their inputs
+// are constant: those whose work is proportional to the size of their
+// inputs and outputs, which foldLimit bounds. Convolution, pooling and
+// matrix products can cost far more than their sizes (a 268-byte file can
+// ask for 2^45 multiply-adds), so they are left to run time, when the
+// caller chose to run the model.
+var foldableOps = map[string]bool{
+	"Add": true, "BatchNormalization": true, "Clip": true, "Concat": true,
+	"ConstantOfShape": true, "Flatten": true, "Gather": true, "Identity": true,
+	"LeakyRelu": true, "LogSoftmax": true, "Mul": true, "Relu": true,
+	"Reshape": true, "Shape": true, "Sigmoid": true, "Softmax": true,
+	"Squeeze": true, "Sum": true, "Tanh": true, "Transpose": true,
+	"Unsqueeze": true,
+}
 
 // foldConstants replaces every node whose inputs are all constants, or
 // computed from constants, with initializers that hold its outputs. A
@@ -18,10 +33,11 @@ var foldLimit = 1 << 30
 // replace it. Exporters emit such nodes for weights (ConstantOfShape) and
 // shapes, and folding them at load keeps runs on float tensors.
 //
-// Only layers that implement nn.TypeInferrer are folded, so that the size
-// of each result is known before it is computed. The results may hold at
-// most limit elements in all, and a larger one is an error that names the
-// node. Initializers that nothing reads any more are dropped.
+// Only the operators in foldableOps whose layers implement
+// nn.TypeInferrer are folded, so that the size of each result is known
+// before it is computed. The results may take at most limit bytes in all,
+// and a larger one is an error that names the node. Initializers that
+// nothing reads any more are dropped.
 func foldConstants(g *nn.Graph, limit int) error {
 	inputs := make(map[string]bool, len(g.Inputs))
 	for _, in := range g.Inputs {
@@ -87,12 +103,12 @@ func foldConstants(g *nn.Graph, limit int) error {
 
 // foldNode computes the outputs of n, whose inputs are initializers, and
 // stores them as initializers. It reports false, without error, for a
-// layer that cannot infer its output types, and returns an error if the
-// outputs would hold more than budget elements, what is left of limit, or
-// the layer rejects its inputs.
+// layer that is not foldable, and returns an error if the outputs would
+// take more than budget bytes, what is left of limit, or the layer rejects
+// its inputs.
 func foldNode(g *nn.Graph, n nn.Node, budget, limit int) (int, bool, error) {
 	inferrer, ok := n.Layer.(nn.TypeInferrer)
-	if !ok {
+	if !ok || !foldableOps[n.Layer.OpType()] {
 		return 0, false, nil
 	}
 	args := make([]*nn.Tensor, len(n.Inputs))
@@ -113,11 +129,15 @@ func foldNode(g *nn.Graph, n nn.Node, budget, limit int) (int, bool, error) {
 	size := 0
 	for _, t := range outTypes {
 		count, err := nn.NumElements(t.Shape)
-		if err != nil || count > budget-size {
-			return 0, false, fmt.Errorf("node %q (%s) computes constant outputs of shape %v from constant inputs, more than the %d elements that loading may compute; the file is likely corrupt",
+		elementSize := 4
+		if t.DType == nn.Int64 {
+			elementSize = 8
+		}
+		if err != nil || count > (budget-size)/elementSize {
+			return 0, false, fmt.Errorf("node %q (%s) computes constant outputs of shape %v from constant inputs, more than the %d bytes that loading may compute; the file is likely corrupt",
 				n.Layer.Name(), n.Layer.OpType(), t.Shape, limit)
 		}
-		size += count
+		size += count * elementSize
 	}
 
 	results, err := n.Layer.Forward(args)

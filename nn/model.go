@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"container/heap"
 	"fmt"
 	"maps"
 	"slices"
@@ -253,22 +254,22 @@ func sortNodes(nodes []Node, defined map[string]string, producer map[string]int)
 		}
 	}
 
-	var ready []int
+	// ready is a min-heap of node indices, so that the lowest ready index
+	// comes first and the order is deterministic, in n log n time.
+	ready := &indexHeap{}
 	for i := range nodes {
 		if pending[i] == 0 {
-			ready = append(ready, i)
+			heap.Push(ready, i)
 		}
 	}
 	order := make([]int, 0, len(nodes))
-	for len(ready) > 0 {
-		// Take the lowest index so the order is deterministic.
-		next := slices.Min(ready)
-		ready = slices.DeleteFunc(ready, func(i int) bool { return i == next })
+	for ready.Len() > 0 {
+		next := heap.Pop(ready).(int)
 		order = append(order, next)
 		for _, r := range readers[next] {
 			pending[r]--
 			if pending[r] == 0 {
-				ready = append(ready, r)
+				heap.Push(ready, r)
 			}
 		}
 	}
@@ -303,4 +304,18 @@ func cloneValueInfos(infos []ValueInfo) []ValueInfo {
 
 func cloneNode(n Node) Node {
 	return Node{Layer: n.Layer, Inputs: slices.Clone(n.Inputs), Outputs: slices.Clone(n.Outputs)}
+}
+
+// indexHeap is a min-heap of ints for container/heap.
+type indexHeap []int
+
+func (h indexHeap) Len() int           { return len(h) }
+func (h indexHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h indexHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *indexHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *indexHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

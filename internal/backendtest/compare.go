@@ -42,8 +42,13 @@ func (c *comparison) tensor(label string, got, want *nn.Tensor) {
 	}
 
 	if want.DType == nn.Int64 {
+		// Integers (shapes, indices) must match exactly: a tolerance
+		// meant for rounding would let an index be off by one.
 		for i := range want.Int64 {
-			c.element(label, want.Shape, i, float64(got.Int64[i]), float64(want.Int64[i]), 64)
+			if got.Int64[i] != want.Int64[i] {
+				c.fail("%s: element %v is %d, want %d (int64 values must match exactly)", label, unravel(i, want.Shape), got.Int64[i], want.Int64[i])
+				return
+			}
 		}
 		return
 	}

@@ -101,7 +101,7 @@ func TestCompareInt64(t *testing.T) {
 	c := &comparison{rtol: 0, atol: 0}
 	want := &nn.Tensor{Shape: []int{2}, DType: nn.Int64, Int64: []int64{3, -1}}
 	c.tensor("shape", &nn.Tensor{Shape: []int{2}, DType: nn.Int64, Int64: []int64{3, -2}}, want)
-	if !strings.Contains(c.mismatch, "element 1 (index [1]) is -2, want -1") {
+	if !strings.Contains(c.mismatch, "element [1] is -2, want -1") {
 		t.Errorf("mismatch = %q, want element 1 named", c.mismatch)
 	}
 }

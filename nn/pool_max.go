@@ -162,6 +162,9 @@ func maxPoolScratchSize[L Layer](l L, win window) (int, error) {
 	}
 	last := win.axes[len(win.axes)-1]
 	padded, windows, ok := rowPoolerSizes(last)
+	if ok && !rowPoolerVector(last, padded, windows) {
+		return last.in, nil
+	}
 	if !ok || last.in > maxElements-padded-windows {
 		return 0, layerError(l, "scratch for a window of %d taps with dilation %d over a row of %d with pads %d and %d is too large",
 			last.kernel, last.dilation, last.in, last.padBegin, last.padEnd)
@@ -256,6 +259,9 @@ type rowPooler struct {
 // least 1, with its buffers at the start of scratch.
 func newRowPooler(a axisWindow, scratch []float32) rowPooler {
 	padded, windows, _ := rowPoolerSizes(a)
+	if !rowPoolerVector(a, padded, windows) {
+		return rowPooler{a: a}
+	}
 	return rowPooler{
 		a:       a,
 		padded:  scratch[:padded],
@@ -283,10 +289,31 @@ func rowPoolerSizes(a axisWindow) (padded, windows int, ok bool) {
 	return padded, windows, true
 }
 
+// rowPoolerVector reports whether the vector buffers of a rowPooler for a
+// suit it: they grow with the pads and strides, so for a window far apart
+// from its neighbours (huge strides or pads around a short row) they would
+// dwarf the row and the output, and the pooler then visits the valid taps
+// of each window one by one instead.
+func rowPoolerVector(a axisWindow, padded, windows int) bool {
+	return padded+windows <= 4*(a.in+a.out*a.kernel)+4096
+}
+
 // pool writes the maximum of each window of row into out.
 func (h *rowPooler) pool(out, row []float32) {
 	a := h.a
 	negInf := float32(math.Inf(-1))
+	if h.padded == nil {
+		for o := range out {
+			begin, end := a.validTaps(o)
+			start := a.start(o)
+			m := negInf
+			for k := begin; k < end; k++ {
+				m = max(m, row[start+k*a.dilation])
+			}
+			out[o] = m
+		}
+		return
+	}
 	for i := range h.padded {
 		h.padded[i] = negInf
 	}

@@ -261,3 +261,27 @@ func TestMaxPoolValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxPoolHugeStridesAndPads takes the path that visits taps one by one,
+// because vector buffers would grow with the pads: a 1×1 image with
+// strides and pads of 2^22 has a 3×3 output whose centre is the pixel and
+// whose other windows read only padding.
+func TestMaxPoolHugeStridesAndPads(t *testing.T) {
+	const huge = 1 << 22
+	x := mustTensor(t, []float32{float32(math.NaN()), 5}, 1, 2, 1, 1)
+	got := forwardOne(t, MaxPool{NodeName: "pool", KernelShape: []int{1, 1}, Strides: []int{huge, huge}, Pads: []int{huge, huge, huge, huge}}, x)
+	if !sameShape(got.Shape, []int{1, 2, 3, 3}) {
+		t.Fatalf("output shape %v, want [1 2 3 3]", got.Shape)
+	}
+	for c, centre := range []float32{float32(math.NaN()), 5} {
+		for i := 0; i < 9; i++ {
+			v := got.Data[c*9+i]
+			switch {
+			case i == 4 && !(v == centre || (v != v && centre != centre)):
+				t.Errorf("channel %d centre = %v, want %v", c, v, centre)
+			case i != 4 && !math.IsInf(float64(v), -1):
+				t.Errorf("channel %d output %d = %v, want -Inf (only padding)", c, i, v)
+			}
+		}
+	}
+}

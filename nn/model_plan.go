@@ -161,7 +161,7 @@ func (m *Model) inferTypes(inputTypes []TensorType) (*valueTypes, error) {
 		if err != nil {
 			return nil, fmt.Errorf("node %q: %w", node.Layer.Name(), err)
 		}
-		if allKnown && typesSize(outTypes) <= v.budget {
+		if allKnown && typesSize(outTypes) <= v.budget && LinearCost(node.Layer.OpType()) {
 			results, err := node.Layer.Forward(values)
 			if err != nil {
 				return nil, fmt.Errorf("node %q: %w", node.Layer.Name(), err)

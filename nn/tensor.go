@@ -36,12 +36,13 @@ type Tensor struct {
 	Int64 []int64
 }
 
-// maxElements bounds the element count of a tensor: 2^31 elements, 8 GiB
-// of float32, far beyond any CNN's activations and weights. A shape that a
+// maxElements bounds the element count of a tensor: 2^30 elements, 4 GiB
+// of float32 or 8 GiB of int64, far beyond any CNN's activations and
+// weights. A shape that a
 // corrupt file or a hostile input value computes then gets an error rather
 // than an allocation that ends the process. The bound also keeps byte
 // sizes computed in int from overflowing.
-const maxElements = min(math.MaxInt/16, 1<<31)
+const maxElements = min(math.MaxInt/16, 1<<30)
 
 // NumElements returns the product of shape. It returns an error if a
 // dimension is negative or the product exceeds what can be allocated, so

@@ -205,7 +205,7 @@ func TestConstantOfShape(t *testing.T) {
 	}
 
 	huge, _ := FromInt64([]int64{1 << 40, 1 << 40}, 2)
-	wantError(t, ConstantOfShape{NodeName: "c"}, "input [1099511627776 1099511627776] has dimension 1099511627776 at index 0, want a size between 0 and 2147483648", huge)
+	wantError(t, ConstantOfShape{NodeName: "c"}, "input [1099511627776 1099511627776] has dimension 1099511627776 at index 0, want a size between 0 and 1073741824", huge)
 	negative, _ := FromInt64([]int64{2, -1}, 2)
 	wantError(t, ConstantOfShape{NodeName: "c"}, "has dimension -1 at index 1", negative)
 	wantError(t, ConstantOfShape{NodeName: "c", Value: mustTensor(t, []float32{1, 2}, 2)}, "value has shape [2], want one element", dims)

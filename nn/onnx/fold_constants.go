@@ -12,29 +12,15 @@ import (
 // below the limit (VGG-19 has 1.4e8 float32s, 0.56 GB).
 var foldLimit = 1 << 32
 
-// foldableOps are the operators that loading computes when their inputs
-// are constant: those whose work is proportional to the size of their
-// inputs and outputs, which foldLimit bounds. Convolution, pooling and
-// matrix products can cost far more than their sizes (a 268-byte file can
-// ask for 2^45 multiply-adds), so they are left to run time, when the
-// caller chose to run the model.
-var foldableOps = map[string]bool{
-	"Add": true, "BatchNormalization": true, "Clip": true, "Concat": true,
-	"ConstantOfShape": true, "Flatten": true, "Gather": true, "Identity": true,
-	"LeakyRelu": true, "LogSoftmax": true, "Mul": true, "Relu": true,
-	"Reshape": true, "Shape": true, "Sigmoid": true, "Softmax": true,
-	"Squeeze": true, "Sum": true, "Tanh": true, "Transpose": true,
-	"Unsqueeze": true,
-}
-
 // foldConstants replaces every node whose inputs are all constants, or
 // computed from constants, with initializers that hold its outputs. A
 // constant is an initializer that is not a graph input, so no call can
 // replace it. Exporters emit such nodes for weights (ConstantOfShape) and
 // shapes, and folding them at load keeps runs on float tensors.
 //
-// Only the operators in foldableOps whose layers implement
-// nn.TypeInferrer are folded, so that the size of each result is known
+// Only operators whose work is linear in their sizes (nn.LinearCost) and
+// whose layers implement nn.TypeInferrer are folded, so that the limit on
+// sizes bounds the work as well, and so that the size of each result is known
 // before it is computed. The results may take at most limit bytes in all,
 // and a larger one is an error that names the node. Initializers that
 // nothing reads any more are dropped.
@@ -108,7 +94,7 @@ func foldConstants(g *nn.Graph, limit int) error {
 // its inputs.
 func foldNode(g *nn.Graph, n nn.Node, budget, limit int) (int, bool, error) {
 	inferrer, ok := n.Layer.(nn.TypeInferrer)
-	if !ok || !foldableOps[n.Layer.OpType()] {
+	if !ok || !nn.LinearCost(n.Layer.OpType()) {
 		return 0, false, nil
 	}
 	args := make([]*nn.Tensor, len(n.Inputs))

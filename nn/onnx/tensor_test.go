@@ -134,7 +134,7 @@ func TestReadTensorErrors(t *testing.T) {
 		{
 			name:  "huge dims without data",
 			proto: &onnxpb.TensorProto{Name: proto.String("w"), Dims: []int64{1 << 40, 1 << 10}, DataType: float},
-			want:  `tensor "w": shape [1099511627776 1024] has more than 2147483648 elements`,
+			want:  `tensor "w": shape [1099511627776 1024] has more than 1073741824 elements`,
 		},
 		{
 			name:  "dims overflow",

@@ -44,6 +44,12 @@ func (p Conv2DParams) check() error {
 // must not overlap src or weights. It panics if a size is invalid or a
 // slice too short, as Sgemm does.
 func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool) {
+	conv2D(dst, src, weights, nil, bias, m, p, relu)
+}
+
+// conv2D computes Conv2D with the weights either as a matrix or, when
+// packed is not nil, prepacked.
+func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, m int, p Conv2DParams, relu bool) {
 	if err := p.check(); err != nil {
 		panic("kernels: Conv2D: " + err.Error())
 	}
@@ -54,7 +60,7 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 	if len(src) < p.Channels*p.Height*p.Width {
 		panic(fmt.Sprintf("kernels: Conv2D src has %d elements, want %d", len(src), p.Channels*p.Height*p.Width))
 	}
-	if len(weights) < m*k || len(dst) < m*n {
+	if (packed == nil && len(weights) < m*k) || len(dst) < m*n {
 		panic(fmt.Sprintf("kernels: Conv2D weights or dst too short: %d and %d elements, want %d and %d", len(weights), len(dst), m*k, m*n))
 	}
 	if bias != nil && len(bias) < m {
@@ -71,17 +77,18 @@ func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool)
 		return
 	}
 
+	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
 	if !paddedCopyWorthwhile(p) {
-		gemmParallel(m, n, k, 1, weights, k, false, directImageB{src: src, p: p}, 0, dst, n, ep)
+		gemmParallel(m, n, k, a, directImageB{src: src, p: p}, 0, dst, n, ep)
 		return
 	}
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
 	if useImplicit(p) && !impl.convTileBorrowed {
-		convImplicit(dst, image, weights, m, ep)
+		convImplicit(dst, image, a, m, ep)
 		return
 	}
-	gemmParallel(m, n, k, 1, weights, k, false, image, 0, dst, n, ep)
+	gemmParallel(m, n, k, a, image, 0, dst, n, ep)
 }
 
 // imageB is the im2col matrix of a convolution input, read on demand:

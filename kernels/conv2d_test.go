@@ -272,7 +272,7 @@ func TestDirectPackerMatchesDirect(t *testing.T) {
 		weights := randomFloats(rng, tc.m*p.k(), 0)
 		n := p.OutH * p.OutW
 		dst := make([]float32, tc.m*n)
-		gemmParallel(tc.m, n, p.k(), 1, weights, p.k(), false, directImageB{src: src, p: p}, 0, dst, n, epilogue{})
+		gemmParallel(tc.m, n, p.k(), aSource{a: weights, lda: p.k(), alpha: 1}, directImageB{src: src, p: p}, 0, dst, n, epilogue{})
 		want, mag := directConv2D(src, weights, nil, tc.m, p, false)
 		for i := range want {
 			if math.Abs(float64(dst[i])-want[i]) > 2*float64(p.k()+2)*mag[i]/(1<<23)+1e-30 {

@@ -22,7 +22,7 @@ func useImplicit(p Conv2DParams) bool {
 // convImplicit computes dst (m×OutH*OutW) = weights (m×k) times the im2col
 // matrix of image, then applies ep. Bands of output rows run in parallel
 // when the work is large enough.
-func convImplicit(dst []float32, image imageB, weights []float32, m int, ep epilogue) {
+func convImplicit(dst []float32, image imageB, weights aSource, m int, ep epilogue) {
 	p := image.p
 	k := p.k()
 
@@ -47,7 +47,7 @@ func convImplicit(dst []float32, image imageB, weights []float32, m int, ep epil
 // convImplicitSplit computes bands of output rows on the worker pool. It is
 // a function of its own so that the closure, which captures image,
 // allocates only on this path.
-func convImplicitSplit(parts int, dst []float32, image imageB, weights []float32, m int, offsets []int, ep epilogue) {
+func convImplicitSplit(parts int, dst []float32, image imageB, weights aSource, m int, offsets []int, ep epilogue) {
 	parallelFor(parts, func(part int) {
 		y0, y1 := bandBounds(image.p.OutH, parts, 1, part)
 		convImplicitRows(dst, image, weights, m, offsets, y0, y1, ep)
@@ -55,7 +55,7 @@ func convImplicitSplit(parts int, dst []float32, image imageB, weights []float32
 }
 
 // convImplicitRows computes output rows [y0, y1) of every filter.
-func convImplicitRows(dst []float32, image imageB, weights []float32, m int, offsets []int, y0, y1 int, ep epilogue) {
+func convImplicitRows(dst []float32, image imageB, weights aSource, m int, offsets []int, y0, y1 int, ep epilogue) {
 	p := image.p
 	k, n := p.k(), p.OutH*p.OutW
 	ws := getGemmWorkspace()
@@ -71,7 +71,7 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 
 		for ic := 0; ic < m; ic += gemmMC {
 			mc := min(gemmMC, m-ic)
-			packA(ws.a, weights, k, false, ic, mc, pc, kc, 1)
+			aBlock := weights.block(ws, ic, mc, pc, kc)
 			tileEp := epilogue{}
 			if last {
 				tileEp = ep.rows(ic)
@@ -84,7 +84,7 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 					// inside padded thanks to its slack.
 					src := image.padded[rowBase+x:]
 					c := dst[ic*n+y*p.OutW+x:]
-					implicitTiles(&ks, ws, mc, kc, src, tapOffsets, span, c, n, cols, accumulate, tileEp)
+					implicitTiles(&ks, ws, aBlock, mc, kc, src, tapOffsets, span, c, n, cols, accumulate, tileEp)
 				}
 			}
 		}
@@ -93,10 +93,10 @@ func convImplicitRows(dst []float32, image imageB, weights []float32, m int, off
 
 // implicitTiles computes the tiles of one 16-pixel column block for the mc
 // filters of the packed A block, of which cols pixels are valid.
-func implicitTiles(ks *kernelSet, ws *gemmWorkspace, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
+func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
 	for ir := 0; ir < mc; ir += gemmMR {
 		rows := min(gemmMR, mc-ir)
-		aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
+		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
 		if rows == gemmMR && cols == gemmNR {
 			var bias []float32
 			if ep.bias != nil {

@@ -33,7 +33,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		beta = 1
 	}
 
-	gemmParallel(m, n, k, alpha, a, lda, transA, denseB{b: b, ldb: ldb, trans: transB}, beta, c, ldc, epilogue{})
+	gemmParallel(m, n, k, aSource{a: a, lda: lda, trans: transA, alpha: alpha}, denseB{b: b, ldb: ldb, trans: transB}, beta, c, ldc, epilogue{})
 }
 
 // gemmParallel computes C = alpha*op(A)*B + beta*C, for beta 0 or 1, with
@@ -41,32 +41,34 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // worker pool when the product is large enough. The source is a type
 // parameter rather than an interface value so that passing it allocates
 // nothing.
-func gemmParallel[S bSource](m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, beta float32, c []float32, ldc int, ep epilogue) {
+func gemmParallel[S bSource](m, n, k int, a aSource, src S, beta float32, c []float32, ldc int, ep epilogue) {
 	parts, alongN := splitGemm(m, n, k, Threads())
 	if parts == 1 {
-		gemmBlocked(m, n, k, alpha, a, lda, transA, src, 0, beta, c, ldc, ep)
+		gemmBlocked(m, n, k, a, src, 0, beta, c, ldc, ep)
 		return
 	}
-	gemmSplit(parts, alongN, m, n, k, alpha, a, lda, transA, src, beta, c, ldc, ep)
+	gemmSplit(parts, alongN, m, n, k, a, src, beta, c, ldc, ep)
 }
 
 // gemmSplit computes the bands of gemmParallel on the worker pool. Each
 // band computes its part of C from its own packed copies, so the bands
 // share nothing but read-only A and B. It is a function of its own so that
 // the closure's allocation happens only on this path.
-func gemmSplit[S bSource](parts int, alongN bool, m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, beta float32, c []float32, ldc int, ep epilogue) {
+func gemmSplit[S bSource](parts int, alongN bool, m, n, k int, a aSource, src S, beta float32, c []float32, ldc int, ep epilogue) {
 	parallelFor(parts, func(part int) {
 		if alongN {
 			j0, j1 := bandBounds(n, parts, gemmNR, part)
-			gemmBlocked(m, j1-j0, k, alpha, a, lda, transA, src, j0, beta, c[j0:], ldc, ep)
+			gemmBlocked(m, j1-j0, k, a, src, j0, beta, c[j0:], ldc, ep)
 			return
 		}
-		i0, i1 := bandBounds(m, parts, gemmMR, part)
-		aPart := a[i0*lda:]
-		if transA {
-			aPart = a[i0:]
+		// Prepacked A is blocked at multiples of gemmMC rows, so its bands
+		// start at such a multiple.
+		unit := gemmMR
+		if a.packed != nil {
+			unit = gemmMC
 		}
-		gemmBlocked(i1-i0, n, k, alpha, aPart, lda, transA, src, 0, beta, c[i0*ldc:], ldc, ep.rows(i0))
+		i0, i1 := bandBounds(m, parts, unit, part)
+		gemmBlocked(i1-i0, n, k, a.rows(i0), src, 0, beta, c[i0*ldc:], ldc, ep.rows(i0))
 	})
 }
 
@@ -106,7 +108,7 @@ func bandBounds(total, parts, unit, part int) (lo, hi int) {
 // gemmBlocked computes the m×n matrix C = alpha*op(A)*B + beta*C for beta 0
 // or 1 on the calling goroutine, where column j of this C is column
 // srcCol+j of the matrix that src packs, and applies ep.
-func gemmBlocked[S bSource](m, n, k int, alpha float32, a []float32, lda int, transA bool, src S, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
+func gemmBlocked[S bSource](m, n, k int, a aSource, src S, srcCol int, beta float32, c []float32, ldc int, ep epilogue) {
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
 	ks := impl // a copy, so the whole call uses one implementation
@@ -124,12 +126,12 @@ func gemmBlocked[S bSource](m, n, k int, alpha float32, a []float32, lda int, tr
 
 			for ic := 0; ic < m; ic += gemmMC {
 				mc := min(gemmMC, m-ic)
-				packA(ws.a, a, lda, transA, ic, mc, pc, kc, alpha)
+				aBlock := a.block(ws, ic, mc, pc, kc)
 				tileEp := epilogue{}
 				if last {
 					tileEp = ep.rows(ic)
 				}
-				macroKernel(&ks, ws, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate, tileEp)
+				macroKernel(&ks, ws, aBlock, mc, nc, kc, c[ic*ldc+jc:], ldc, accumulate, tileEp)
 			}
 		}
 	}
@@ -139,13 +141,13 @@ func gemmBlocked[S bSource](m, n, k int, alpha float32, a []float32, lda int, tr
 // block of B into C, whose top-left element is c[0], and applies ep to
 // each tile. Full tiles go straight to C; edge tiles go through ws.edge so
 // that the micro-kernel never writes outside C.
-func macroKernel(ks *kernelSet, ws *gemmWorkspace, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
+func macroKernel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	for jr := 0; jr < nc; jr += gemmNR {
 		nr := min(gemmNR, nc-jr)
 		bPanel := ws.b[jr*kc : (jr+gemmNR)*kc]
 		for ir := 0; ir < mc; ir += gemmMR {
 			mr := min(gemmMR, mc-ir)
-			aPanel := ws.a[ir*kc : (ir+gemmMR)*kc]
+			aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
 			if mr == gemmMR && nr == gemmNR {
 				if ep.bias == nil && !ep.relu {
 					ks.sgemmTile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)

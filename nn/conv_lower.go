@@ -9,6 +9,13 @@ import (
 // not nil, into y, then ReLU when c.FuseReLU is set. col is the im2col
 // buffer of the 3-D path.
 func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) {
+	c.computePacked(y, x, weight, nil, bias, s, col)
+}
+
+// computePacked is compute with, for 1-D and 2-D convolutions other than
+// depthwise, the weights of each group prepacked in packs (nil to pack
+// them during the call).
+func (c Conv) computePacked(y, x, weight []float32, packs []*kernels.PackedWeights, bias []float32, s convShape, col []float32) {
 	inPlane := elementCount(s.in)
 	outPlane := elementCount(s.outShape())
 	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
@@ -41,7 +48,7 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 		return
 	}
 
-	job := conv2DJob{c: c, s: s, p: conv2DParams(s.window.as2D(), groupInC), x: x, y: y, weight: weight, bias: bias}
+	job := conv2DJob{c: c, s: s, p: conv2DParams(s.window.as2D(), groupInC), x: x, y: y, weight: weight, packs: packs, bias: bias}
 
 	// Images are independent, so a batch is split into one contiguous
 	// range per thread. Each image is computed the same way whichever
@@ -62,6 +69,7 @@ type conv2DJob struct {
 	s                  convShape
 	p                  kernels.Conv2DParams // one group of one image
 	x, y, weight, bias []float32
+	packs              []*kernels.PackedWeights // per group, or nil
 }
 
 // image computes image n of the batch.
@@ -84,6 +92,10 @@ func (j *conv2DJob) image(n int) {
 		var bg []float32
 		if j.bias != nil {
 			bg = j.bias[g*groupOutC : (g+1)*groupOutC]
+		}
+		if j.packs != nil {
+			kernels.Conv2DPacked(yg, xg, j.packs[g], bg, p, j.c.FuseReLU)
+			continue
 		}
 		kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, j.c.FuseReLU)
 	}

@@ -1,6 +1,11 @@
 package nn
 
-import "slices"
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/simdnn/simdnn/kernels"
+)
 
 // checkTypes checks the inputs X, W and the optional B and returns the
 // convolution geometry.
@@ -131,6 +136,39 @@ type preparedConv struct {
 	shape  convShape
 	inputs [3][]int // shapes of X, W and B (nil when B is absent)
 	output []int
+
+	// packed caches the weights packed for the GEMM micro-kernel, for the
+	// weight tensor whose elements it names. A model's weights are
+	// initializers that do not change, so runs after the first skip
+	// packing; other weights are packed again when their elements differ.
+	packed atomic.Pointer[packedWeights]
+}
+
+// packedWeights is the weights of a Conv packed per group.
+type packedWeights struct {
+	data  *float32 // the first element of the weights that were packed
+	n     int
+	packs []*kernels.PackedWeights
+}
+
+// packs returns the weights w packed per group, from the cache when it
+// holds these weights, or nil where the 2-D kernels do not take prepacked
+// weights (3-D and depthwise convolutions, empty weights).
+func (p *preparedConv) packs(w []float32) []*kernels.PackedWeights {
+	s := p.shape
+	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
+	if len(s.axes) == 3 || len(w) == 0 || k == 0 || groupOutC == 0 || (groupInC == 1 && groupOutC == 1) {
+		return nil
+	}
+	if c := p.packed.Load(); c != nil && c.data == &w[0] && c.n == len(w) {
+		return c.packs
+	}
+	c := &packedWeights{data: &w[0], n: len(w)}
+	for g := 0; g < s.groups; g++ {
+		c.packs = append(c.packs, kernels.PackWeights(w[g*groupOutC*k:(g+1)*groupOutC*k], groupOutC, k))
+	}
+	p.packed.Store(c)
+	return c.packs
 }
 
 // ForwardInto computes Y like Conv.ForwardInto for inputs of the prepared
@@ -165,6 +203,6 @@ func (p *preparedConv) ForwardInto(outputs, inputs []*Tensor, scratch []float32)
 	if b := optionalInput(inputs, 2); b != nil {
 		bias = b.Data
 	}
-	c.compute(outputs[0].Data, inputs[0].Data, inputs[1].Data, bias, s, scratch)
+	c.computePacked(outputs[0].Data, inputs[0].Data, inputs[1].Data, p.packs(inputs[1].Data), bias, s, scratch)
 	return nil
 }

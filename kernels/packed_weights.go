@@ -1,0 +1,100 @@
+package kernels
+
+import "fmt"
+
+// PackedWeights is a weight matrix (the A operand of a convolution's
+// GEMM, m filters by k taps) packed once into the panel layout of the
+// micro-kernel, block by block in the order the drivers use them, so that
+// repeated convolutions with the same weights skip packing A. Packing
+// costs about one pass over the weights; for the deep layers of a ResNet,
+// whose weights outnumber their outputs, that pass is a tenth of the
+// layer's time.
+type PackedWeights struct {
+	m, k   int
+	blocks []float32 // for each kc block, for each mc block: its panels
+	starts [][]int   // starts[pc/gemmKC][ic/gemmMC] indexes blocks
+}
+
+// PackWeights packs the row-major m×k matrix weights for Conv2DPacked.
+// It panics if weights is shorter than m*k.
+func PackWeights(weights []float32, m, k int) *PackedWeights {
+	if m < 0 || k < 0 || len(weights) < m*k {
+		panic(fmt.Sprintf("kernels: PackWeights with m=%d, k=%d and %d weights", m, k, len(weights)))
+	}
+	pw := &PackedWeights{m: m, k: k}
+	total := 0
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		var starts []int
+		for ic := 0; ic < m; ic += gemmMC {
+			starts = append(starts, total)
+			total += roundUp(min(gemmMC, m-ic), gemmMR) * kc
+		}
+		pw.starts = append(pw.starts, starts)
+	}
+	pw.blocks = make([]float32, total)
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		for ic := 0; ic < m; ic += gemmMC {
+			mc := min(gemmMC, m-ic)
+			start := pw.starts[pc/gemmKC][ic/gemmMC]
+			packA(pw.blocks[start:start+roundUp(mc, gemmMR)*kc], weights, k, false, ic, mc, pc, kc, 1)
+		}
+	}
+	return pw
+}
+
+// block returns the packed mc×kc block of A at row ic, column pc.
+func (pw *PackedWeights) block(ic, pc, mc, kc int) []float32 {
+	start := pw.starts[pc/gemmKC][ic/gemmMC]
+	return pw.blocks[start : start+roundUp(mc, gemmMR)*kc]
+}
+
+// Conv2DPacked is Conv2D with weights packed by PackWeights(weights, m,
+// p.Channels*p.KernelH*p.KernelW); its results are bitwise the same. It
+// panics if the packed shape does not match.
+func Conv2DPacked(dst, src []float32, weights *PackedWeights, bias []float32, p Conv2DParams, relu bool) {
+	if weights == nil || weights.k != p.k() {
+		panic("kernels: Conv2DPacked weights packed for another patch size")
+	}
+	conv2D(dst, src, nil, weights, bias, weights.m, p, relu)
+}
+
+// aSource is the A operand of a GEMM: a matrix to pack block by block, or
+// weights packed in advance.
+type aSource struct {
+	a      []float32
+	lda    int
+	trans  bool
+	alpha  float32
+	packed *PackedWeights // when not nil, a, lda, trans and alpha are unused
+	row0   int            // first row of packed that row 0 of this A is
+}
+
+// block returns the packed mc×kc block of A at row ic, column pc: from the
+// prepacked weights, or packed into ws.a.
+func (s aSource) block(ws *gemmWorkspace, ic, mc, pc, kc int) []float32 {
+	if s.packed != nil {
+		return s.packed.block(s.row0+ic, pc, mc, kc)
+	}
+	packA(ws.a, s.a, s.lda, s.trans, ic, mc, pc, kc, s.alpha)
+	return ws.a
+}
+
+// rows returns the A made of the rows from i0 on, which for prepacked
+// weights must be a multiple of gemmMC, where their blocks start.
+func (s aSource) rows(i0 int) aSource {
+	if s.packed != nil {
+		if i0%gemmMC != 0 {
+			panic("kernels: band of prepacked weights not aligned to a block")
+		}
+		s.row0 += i0
+		return s
+	}
+	if s.trans {
+		s.a = s.a[i0:]
+	} else {
+		s.a = s.a[i0*s.lda:]
+	}
+	return s
+}

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The test suite: every package with the assembly kernels, again with the
-# portable kernels only (purego build tag), and with the race detector.
+# portable kernels only (purego build tag), and with the race detector,
+# which for the parallel kernels and layers runs with 1, 2 and 8 threads.
 set -e
 go test ./...
 go test -tags purego ./...
 go test -race -short ./...
+go test -race -short -cpu 1,2,8 ./kernels ./nn

@@ -4,8 +4,8 @@ import "fmt"
 
 // PackedWeights is a weight matrix (the A operand of a convolution's
 // GEMM, m filters by k taps) packed once into the panel layout of the
-// micro-kernel, block by block in the order the drivers use them, so that
-// repeated convolutions with the same weights skip packing A. Packing
+// micro-kernel, block by block. Repeated convolutions with the same
+// weights then skip packing A. Packing
 // costs about one pass over the weights; for the deep layers of a ResNet,
 // whose weights outnumber their outputs, that pass is a tenth of the
 // layer's time.

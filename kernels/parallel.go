@@ -126,10 +126,11 @@ func parallelFor(n int, f func(i int)) {
 }
 
 // ParallelFor calls f(i) for every i in [0, n) on the worker pool that
-// the kernels use, and returns when all calls have returned. Calls run
-// concurrently, so f must be safe for that; kernels called inside f run
+// the kernels use, and returns when all calls have returned. The calls run
+// concurrently, so f must be safe for that. Kernels called inside f run
 // their own pieces on the calling goroutine when every worker is busy, so
-// nesting never deadlocks. Layers use it to split a batch across cores.
+// nesting never deadlocks. A panic in a call is raised again in the
+// caller. Layers use ParallelFor to split a batch across cores.
 func ParallelFor(n int, f func(i int)) {
 	parallelFor(n, f)
 }

@@ -17,6 +17,6 @@ var linearCostOps = map[string]bool{
 // LinearCost reports whether a layer of this ONNX operator type does work
 // proportional to the sizes of its inputs and outputs. Loading and
 // planning compute the outputs of such layers ahead of time when their
-// inputs are constants, because the size limits then bound the work too;
-// other layers run only when the caller runs the model.
+// inputs are constants, because the size limits then bound the work too.
+// Other layers run only when the caller runs the model.
 func LinearCost(opType string) bool { return linearCostOps[opType] }

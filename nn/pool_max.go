@@ -262,11 +262,17 @@ func newRowPooler(a axisWindow, scratch []float32) rowPooler {
 	if !rowPoolerVector(a, padded, windows) {
 		return rowPooler{a: a}
 	}
-	return rowPooler{
+	h := rowPooler{
 		a:       a,
 		padded:  scratch[:padded],
 		windows: scratch[padded : padded+windows],
 	}
+	// The borders stay -Inf: pool overwrites only the row's own span.
+	negInf := float32(math.Inf(-1))
+	for i := range h.padded {
+		h.padded[i] = negInf
+	}
+	return h
 }
 
 // rowPoolerSizes returns the lengths of the padded row and of the window
@@ -303,6 +309,7 @@ func (h *rowPooler) pool(out, row []float32) {
 	a := h.a
 	negInf := float32(math.Inf(-1))
 	if h.padded == nil {
+		// Far-apart windows: visit each window's valid taps.
 		for o := range out {
 			begin, end := a.validTaps(o)
 			start := a.start(o)
@@ -313,9 +320,6 @@ func (h *rowPooler) pool(out, row []float32) {
 			out[o] = m
 		}
 		return
-	}
-	for i := range h.padded {
-		h.padded[i] = negInf
 	}
 	// A negative padBegin cannot occur, but the row may reach past the
 	// span when the last windows do not cover its end.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/simdnn/simdnn/nn"
 )
 
 // readLayersOrSkip returns the exported layers, or skips tb when
@@ -42,9 +41,12 @@ func TestLayersRun(t *testing.T) {
 	}
 }
 
-// BenchmarkLayer times model.Predict at batch 1 on each exported
-// single-layer model. Run it with -cpu 1,2 to set the thread count: the
-// kernels use GOMAXPROCS goroutines.
+// BenchmarkLayer times model.PredictInto at batch 1 on each exported
+// single-layer model, writing into an output allocated once, as a server
+// would: with Predict, every call allocates a fresh output, and the
+// garbage collector then competes with the kernels for the cores. Run it
+// with -cpu 1,2 to set the thread count: the kernels use GOMAXPROCS
+// goroutines.
 func BenchmarkLayer(b *testing.B) {
 	for _, l := range readLayersOrSkip(b) {
 		model, x, err := l.Load()
@@ -56,16 +58,15 @@ func BenchmarkLayer(b *testing.B) {
 			if l.Bytes > 0 {
 				b.SetBytes(l.Bytes)
 			}
+			y, err := model.Predict(x)
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
-			var y *nn.Tensor
 			for b.Loop() {
-				y, err = model.Predict(x)
-				if err != nil {
+				if err := model.PredictInto(y, x); err != nil {
 					b.Fatal(err)
 				}
-			}
-			if y == nil {
-				b.Fatal("Predict returned no output")
 			}
 			if l.FLOPs > 0 {
 				b.ReportMetric(float64(l.FLOPs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"testing"
-
 )
 
 // readLayersOrSkip returns the exported layers, or skips tb when

@@ -1,6 +1,9 @@
 package kernels
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // directImageB is the im2col matrix of a convolution input read straight
 // from the unpadded image, testing each tap against the image bounds. It
@@ -82,7 +85,7 @@ func paddedCopyWorthwhile(p Conv2DParams) bool {
 func mulAdd(a, b, c int) (int, bool) {
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	sum, carry := bits.Add64(lo, uint64(c), 0)
-	if hi != 0 || carry != 0 || sum > uint64(maxInt) {
+	if hi != 0 || carry != 0 || sum > uint64(math.MaxInt) {
 		return 0, false
 	}
 	return int(sum), true
@@ -96,5 +99,3 @@ func mul3(a, b, c int) (int, bool) {
 	}
 	return mulAdd(ab, c, 0)
 }
-
-const maxInt = int(^uint(0) >> 1)

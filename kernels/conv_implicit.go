@@ -153,31 +153,3 @@ func convTileGeneric(kc int, a, src []float32, offsets []int, _ offsetSpan, c []
 		}
 	}
 }
-
-// intScratch is a free list of int buffers, like scratch.
-var intScratch struct {
-	lock chan struct{}
-	free [][]int
-}
-
-func init() { intScratch.lock = make(chan struct{}, 1) }
-
-func getIntScratch(n int) []int {
-	intScratch.lock <- struct{}{}
-	defer func() { <-intScratch.lock }()
-	for i, buf := range intScratch.free {
-		if cap(buf) >= n {
-			last := len(intScratch.free) - 1
-			intScratch.free[i] = intScratch.free[last]
-			intScratch.free = intScratch.free[:last]
-			return buf[:n]
-		}
-	}
-	return make([]int, n)
-}
-
-func putIntScratch(buf []int) {
-	intScratch.lock <- struct{}{}
-	intScratch.free = append(intScratch.free, buf)
-	<-intScratch.lock
-}

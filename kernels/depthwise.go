@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // DepthwiseConv2D computes a depthwise convolution: every channel of src
 // (p.Channels planes of p.Height×p.Width) is convolved with its own
@@ -155,33 +152,4 @@ func tapsRowStrided(dst, src []float32, offsets []int, weights []float32, bias f
 		}
 		dst[x] = sum
 	}
-}
-
-// scratch is a free list of float32 buffers for the planes that kernels
-// pad. Like the GEMM workspaces, its buffers are never freed, so
-// steady-state calls allocate nothing.
-var scratch struct {
-	sync.Mutex
-	free [][]float32
-}
-
-// getScratch returns a buffer of at least n floats.
-func getScratch(n int) []float32 {
-	scratch.Lock()
-	defer scratch.Unlock()
-	for i, buf := range scratch.free {
-		if cap(buf) >= n {
-			last := len(scratch.free) - 1
-			scratch.free[i] = scratch.free[last]
-			scratch.free = scratch.free[:last]
-			return buf[:n]
-		}
-	}
-	return alignedFloats(n)
-}
-
-func putScratch(buf []float32) {
-	scratch.Lock()
-	scratch.free = append(scratch.free, buf)
-	scratch.Unlock()
 }

@@ -135,7 +135,7 @@ func init() {
 // selectKernels returns the kernel set named by request, or the first of
 // supported (the best) when request is empty. supported always ends with
 // the generic kernels. A request that names no supported set returns the
-// best set and an error that says so.
+// best set and an error that names the request.
 func selectKernels(request string, supported []kernelSet) (kernelSet, error) {
 	if request == "" {
 		return supported[0], nil

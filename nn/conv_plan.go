@@ -100,7 +100,7 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 		return err
 	}
 	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
-		return layerError(c, "scratch holds %d elements, want %d", len(scratch), s.colSize)
+		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
 	}
 
 	var bias []float32
@@ -196,7 +196,7 @@ func (p *preparedConv) ForwardInto(outputs, inputs []*Tensor, scratch []float32)
 	}
 	s := p.shape
 	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
-		return layerError(c, "scratch holds %d elements, want %d", len(scratch), s.colSize)
+		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
 	}
 
 	var bias []float32

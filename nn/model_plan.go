@@ -38,12 +38,12 @@ type planStep struct {
 	// otherwise.
 	source int
 
-	// into is what a stepInto step runs: the layer prepared for the
+	// into is the layer that a stepInto step runs: the layer prepared for the
 	// plan's input types when it is a Preparer, else the layer itself.
 	into IntoLayer
 }
 
-// placement is where a run finds a value.
+// placement is the location where a run finds a value.
 type placement uint8
 
 const (

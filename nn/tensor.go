@@ -27,7 +27,7 @@ func (d DType) String() string {
 }
 
 // Tensor is a dense array in row-major order; image tensors use NCHW layout.
-// Exactly one of Data and Int64 holds the elements, as DType says, and its
+// Exactly one of Data and Int64 holds the elements, as DType selects, and its
 // length equals the product of Shape. A tensor with an empty Shape is a scalar.
 type Tensor struct {
 	Shape []int

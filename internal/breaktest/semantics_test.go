@@ -28,7 +28,7 @@ func int64Tensor(values ...int64) *nn.Tensor {
 }
 
 // TestShapeOperatorSemantics checks the shape operators on cases whose
-// answers follow from the ONNX definitions.
+// results follow from the ONNX definitions.
 func TestShapeOperatorSemantics(t *testing.T) {
 	x := iotaTensor(2, 3, 4)
 	cases := []struct {

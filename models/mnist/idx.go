@@ -49,11 +49,11 @@ func ReadImages(r io.Reader) (*Images, error) {
 	}
 	count, rows, cols := int(header[1]), int(header[2]), int(header[3])
 	if count > maxImages || rows > 4096 || cols > 4096 {
-		return nil, fmt.Errorf("mnist: image file header says %d images of %dx%d pixels, more than this reader accepts (%d images of up to 4096x4096)", count, rows, cols, maxImages)
+		return nil, fmt.Errorf("mnist: image file header declares %d images of %dx%d pixels, over the limit of %d images of up to 4096x4096; the file is likely corrupt", count, rows, cols, maxImages)
 	}
 	pixels := make([]byte, count*rows*cols)
 	if _, err := io.ReadFull(br, pixels); err != nil {
-		return nil, fmt.Errorf("mnist: image file holds fewer than the %d pixels its header declares: %w", len(pixels), err)
+		return nil, fmt.Errorf("mnist: image file is truncated: its header declares %d pixels: %w", len(pixels), err)
 	}
 	return &Images{Count: count, Rows: rows, Cols: cols, Pixels: pixels}, nil
 }
@@ -72,11 +72,11 @@ func ReadLabels(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("mnist: label file magic number is %#08x, want %#08x", header[0], labelsMagic)
 	}
 	if header[1] > maxImages {
-		return nil, fmt.Errorf("mnist: label file header says %d labels, more than this reader accepts (%d)", header[1], maxImages)
+		return nil, fmt.Errorf("mnist: label file header declares %d labels, over the limit of %d; the file is likely corrupt", header[1], maxImages)
 	}
 	labels := make([]byte, header[1])
 	if _, err := io.ReadFull(br, labels); err != nil {
-		return nil, fmt.Errorf("mnist: label file holds fewer than the %d labels its header declares: %w", len(labels), err)
+		return nil, fmt.Errorf("mnist: label file is truncated: its header declares %d labels: %w", len(labels), err)
 	}
 	return labels, nil
 }

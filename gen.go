@@ -13,6 +13,7 @@ package simdnn
 //go:generate sh -c "cd asm && go run ./pool -pkg kernels -out ../kernels/pool_amd64.s -stubs ../kernels/pool_amd64.go"
 //go:generate sh -c "cd asm && go run ./depthwise -pkg kernels -out ../kernels/depthwise_amd64.s -stubs ../kernels/depthwise_amd64.go"
 //go:generate sh -c "cd asm && go run ./gemv -pkg kernels -out ../kernels/gemv_amd64.s -stubs ../kernels/gemv_amd64.go"
+//go:generate sh -c "cd asm && go run ./winograd -pkg kernels -out ../kernels/winograd_amd64.s -stubs ../kernels/winograd_amd64.go"
 //go:generate sh -c "cd asm && go run ./peak -pkg peak -out ../internal/peak/fma_amd64.s -stubs ../internal/peak/fma_amd64.go"
 //go:generate sh internal/onnxpb/generate.sh
 //go:generate sh -c "cd asm && go run ./neon -pkg kernels -out ../kernels"

@@ -46,6 +46,37 @@ func MaxPairs(dst, src []float32) {
 	impl.maxPairs(dst, src[:2*len(dst)])
 }
 
+// MaxPool3x3Stride2 max-pools one plane of h×w floats in src into outH×outW
+// floats in dst with a 3×3 window, stride 2 and pad rows and columns of
+// padding before the input, where pad is 0 or 1. ResNet's first pooling
+// layer has pad 1, and the pooling layers of SqueezeNet and AlexNet pad 0.
+// Output (i, j), at dst[i*outW+j], is the maximum of src[r*w+c] over the
+// rows r in [2i-pad, 2i-pad+2] and the columns c in [2j-pad, 2j-pad+2]
+// that lie in the plane, with Go's max semantics. Padding is never
+// compared, so the end padding (or ceil mode) only shows in outH and outW,
+// and every window must contain an input row and column:
+// outH <= (h-1+pad)/2+1 and outW <= (w-1+pad)/2+1. dst must not overlap
+// src.
+//
+// It panics if pad is not 0 or 1, if h or w is less than 1, if outH or
+// outW is negative or too large for the plane, or if src has fewer than
+// h*w or dst fewer than outH*outW elements.
+func MaxPool3x3Stride2(dst, src []float32, h, w, outH, outW, pad int) {
+	if pad != 0 && pad != 1 {
+		panic("kernels: MaxPool3x3Stride2 padding must be 0 or 1")
+	}
+	if h < 1 || w < 1 || outH < 0 || outW < 0 || outH > (h-1+pad)/2+1 || outW > (w-1+pad)/2+1 {
+		panic("kernels: MaxPool3x3Stride2 output shape does not fit the input plane")
+	}
+	if h > len(src)/w || (outW > 0 && outH > len(dst)/outW) {
+		panic("kernels: MaxPool3x3Stride2 source or destination shorter than its plane")
+	}
+	if outH == 0 || outW == 0 {
+		return
+	}
+	impl.maxPool3x3Stride2(dst[:outH*outW], src[:h*w], h, w, outH, outW, pad)
+}
+
 // Clamp stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with
 // the semantics of Go's built-in min and max: NaN stays NaN, and -0 and
 // +0 compare as Go orders them (max(-0, +0) is +0). It is the ONNX Clip

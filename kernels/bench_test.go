@@ -97,3 +97,33 @@ func BenchmarkMaxPairs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaxPool3x3Stride2 pools planes of 112×112 into 56×56 with pad
+// 1, as ResNet's first pooling layer does, and planes of 111×111 into
+// 55×55 with pad 0, as SqueezeNet 1.1's first pooling layer does. It runs
+// one plane, which stays in the L1 and L2 caches between iterations, and
+// the layer's 64.
+func BenchmarkMaxPool3x3Stride2(b *testing.B) {
+	shapes := []struct{ h, w, outH, outW, pad int }{
+		{112, 112, 56, 56, 1},
+		{111, 111, 55, 55, 0},
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, s := range shapes {
+		for _, planes := range []int{1, 64} {
+			src := randomFloats(rng, planes*s.h*s.w, 0)
+			dst := make([]float32, planes*s.outH*s.outW)
+			name := fmt.Sprintf("%dx%d_pad_%d/planes=%d", s.h, s.w, s.pad, planes)
+			benchEachImpl(b, name, func(b *testing.B) {
+				b.SetBytes(int64(4 * len(src)))
+				b.ReportAllocs()
+				for b.Loop() {
+					for p := range planes {
+						out := dst[p*s.outH*s.outW : (p+1)*s.outH*s.outW]
+						MaxPool3x3Stride2(out, src[p*s.h*s.w:(p+1)*s.h*s.w], s.h, s.w, s.outH, s.outW, s.pad)
+					}
+				}
+			})
+		}
+	}
+}

@@ -78,6 +78,10 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 
 	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
+	if isPointwise(p) && !impl.convTileBorrowed {
+		convPointwise(dst, src, a, m, k, n, ep)
+		return
+	}
 	if !paddedCopyWorthwhile(p) {
 		gemmParallel(m, n, k, a, directImageB{src: src, p: p}, 0, dst, n, ep)
 		return
@@ -172,8 +176,17 @@ func (b imageB) padPlane(dst, src []float32) {
 			continue
 		}
 		clear(row)
-		for col := lo; col < hi; col++ {
-			row[(col%p.StrideW)*b.phaseW+col/p.StrideW] = in[col-lo]
+		// Column col goes to phase col%StrideW at col/StrideW: walk each
+		// phase with a running index instead of dividing per element.
+		for phase := 0; phase < p.StrideW; phase++ {
+			first := lo + (phase-lo%p.StrideW+p.StrideW)%p.StrideW
+			if first >= hi {
+				continue
+			}
+			out := row[phase*b.phaseW+first/p.StrideW : (phase+1)*b.phaseW]
+			for i, col := 0, first; col < hi; i, col = i+1, col+p.StrideW {
+				out[i] = in[col-lo]
+			}
 		}
 	}
 }

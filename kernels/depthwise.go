@@ -10,9 +10,13 @@ import "fmt"
 // nil, then ReLU (x < 0 ? 0 : x) when relu is set. dst has p.Channels planes
 // of OutH×OutW and must not overlap src.
 //
-// It works row by row on a zero-padded copy of each plane, so the row
-// kernel never tests bounds; rows with a horizontal stride of 1 use the
-// assembly kernel. It panics if a size is invalid or a slice too short.
+// 3×3 filters with dilation 1, strides 1×1 or 2×2 and pads top and left
+// of at most 2 (MobileNet's layers) run a kernel that computes a whole
+// plane per call. It pads the rows near the top and bottom of the image
+// into a small ring buffer and reads the others in place, masking the
+// columns outside the image. Other geometries run a row kernel over a
+// zero-padded copy of each plane, in assembly when the horizontal stride
+// is 1. It panics if a size is invalid or a slice too short.
 func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu bool) {
 	if err := p.check(); err != nil {
 		panic("kernels: DepthwiseConv2D: " + err.Error())
@@ -45,16 +49,34 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu boo
 	}
 
 	// Split the channels into as many pieces as the work warrants.
+	channels := depthwiseChannels
+	if depthwise3x3Fits(p) && !impl.depthwise3x3Borrowed {
+		channels = depthwise3x3Channels
+	}
 	work := float64(p.Channels) * float64(outPlane) * float64(taps)
 	parts := max(1, min(Threads(), p.Channels, int(work/minParallelWork)))
 	if parts == 1 {
-		depthwiseChannels(dst, src, weights, bias, p, relu, 0, p.Channels)
+		channels(dst, src, weights, bias, p, relu, 0, p.Channels)
 		return
 	}
 	parallelFor(parts, func(part int) {
 		c0, c1 := bandBounds(p.Channels, parts, 1, part)
-		depthwiseChannels(dst, src, weights, bias, p, relu, c0, c1)
+		channels(dst, src, weights, bias, p, relu, c0, c1)
 	})
+}
+
+// depthwise3x3Channels convolves channels [c0, c1) with the 3×3 kernel,
+// which depthwise3x3Fits must accept.
+func depthwise3x3Channels(dst, src, weights, bias []float32, p Conv2DParams, relu bool, c0, c1 int) {
+	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
+	buf := getScratch(depthwise3x3BufferLen(p))
+	defer putScratch(buf)
+	if bias != nil {
+		bias = bias[c0:c1]
+	}
+	part := p
+	part.Channels = c1 - c0
+	impl.depthwise3x3(dst[c0*outPlane:c1*outPlane], src[c0*inPlane:c1*inPlane], weights[c0*9:c1*9], bias, buf, part, relu)
 }
 
 // depthwiseChannels convolves channels [c0, c1).

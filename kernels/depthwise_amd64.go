@@ -12,3 +12,37 @@ package kernels
 // those bounds and that len(offsets) >= 1, because each tap loop runs its
 // first step unconditionally. dst must not overlap src. Requires AVX and FMA3.
 func tapsRowFMA(dst []float32, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+
+// depthwise3x3s1FMA computes one channel of a 3×3 depthwise convolution with
+// stride 1 and dilation 1: dst[y*outW+x] = bias + sum over i, j of
+// weights[3i+j]*in(1*y-padTop+i, 1*x-padLeft+j), taps in order with fused
+// multiply-add, where in(r, c) is src[r*width+c] inside the height×width
+// image and 0 outside, then ReLU (max with 0 keeping NaN and -0) if relu
+// is set. It pads input rows into a ring of slots rows of rowLen floats
+// in buf. With direct set, blocks whose input rows lie in [1, height-1)
+// read src instead, masking the first and last strip of 8 outputs with the
+// masks at buf[slots*rowLen+8:], as depthwise3x3Masks writes them. The
+// caller checks what the kernel relies on: height, width, outH and outW at
+// least 1, padTop and padLeft in [0, 2], rowLen and slots as
+// depthwise3x3Layout returns them, len(buf) at least slots*rowLen+72, src,
+// dst and weights at least height*width, outH*outW and 9 floats, and
+// direct only where depthwise3x3Masks allows it. It reads and writes
+// nothing outside src, dst, weights and buf. Requires AVX, AVX2 and FMA3.
+func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+
+// depthwise3x3s2FMA computes one channel of a 3×3 depthwise convolution with
+// stride 2 and dilation 1: dst[y*outW+x] = bias + sum over i, j of
+// weights[3i+j]*in(2*y-padTop+i, 2*x-padLeft+j), taps in order with fused
+// multiply-add, where in(r, c) is src[r*width+c] inside the height×width
+// image and 0 outside, then ReLU (max with 0 keeping NaN and -0) if relu
+// is set. It pads input rows into a ring of slots rows of rowLen floats
+// in buf. With direct set, blocks whose input rows lie in [1, height-1)
+// read src instead, masking the first and last strip of 8 outputs with the
+// masks at buf[slots*rowLen+8:], as depthwise3x3Masks writes them. The
+// caller checks what the kernel relies on: height, width, outH and outW at
+// least 1, padTop and padLeft in [0, 2], rowLen and slots as
+// depthwise3x3Layout returns them, len(buf) at least slots*rowLen+72, src,
+// dst and weights at least height*width, outH*outW and 9 floats, and
+// direct only where depthwise3x3Masks allows it. It reads and writes
+// nothing outside src, dst, weights and buf. Requires AVX, AVX2 and FMA3.
+func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)

@@ -194,3 +194,5805 @@ tailStore:
 done:
 	VZEROUPPER
 	RET
+
+// func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+// Requires: AVX, CMOV, FMA3
+TEXT ·depthwise3x3s1FMA(SB), NOSPLIT, $0-170
+	MOVQ         weights_base+48(FP), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 8(AX), Y2
+	VBROADCASTSS 12(AX), Y3
+	VBROADCASTSS 16(AX), Y4
+	VBROADCASTSS 20(AX), Y5
+	VBROADCASTSS 24(AX), Y6
+	VBROADCASTSS 28(AX), Y7
+	VBROADCASTSS 32(AX), Y8
+	XORQ         AX, AX
+	XORQ         CX, CX
+	XORQ         DX, DX
+
+	// Choose the rows of the next block: all that are left when they fit in one block,
+	// half of them (rounded up) when they fit in two, so that the last two blocks
+	// are about as tall, and a full block otherwise.
+block:
+	MOVQ outH+120(FP), BX
+	SUBQ AX, BX
+	JLE  done
+	CMPQ BX, $0x06
+	JLE  haveRows
+	CMPQ BX, $0x0c
+	JGE  fullBlock
+	INCQ BX
+	SHRQ $0x01, BX
+	JMP  haveRows
+
+fullBlock:
+	MOVQ $0x00000006, BX
+
+haveRows:
+	LEAQ -1(AX)(BX*1), SI
+	MOVQ AX, DI
+	ADDQ $0x03, SI
+
+	// Read src directly when allowed and the input rows lie in [1, height-1),
+	// so that the loads that run over a row's ends stay inside src.
+	CMPB direct+168(FP), $0x00
+	JE   slotMode
+	MOVQ DI, R8
+	SUBQ padTop+136(FP), R8
+	CMPQ R8, $0x01
+	JL   slotMode
+	MOVQ SI, R8
+	SUBQ padTop+136(FP), R8
+	INCQ R8
+	CMPQ R8, height+104(FP)
+	JG   slotMode
+	CMPQ BX, $0x01
+	JE   direct1
+	CMPQ BX, $0x02
+	JE   direct2
+	CMPQ BX, $0x03
+	JE   direct3
+	CMPQ BX, $0x04
+	JE   direct4
+	CMPQ BX, $0x05
+	JE   direct5
+	CMPQ BX, $0x06
+	JE   direct6
+
+	// Restart the ring at the block's first row when rows before it were
+	// skipped, or when the block's rows would run past the last slot; rows
+	// that the block shares with the one before are then padded again.
+slotMode:
+	CMPQ CX, DI
+	JL   restart
+	MOVQ SI, R8
+	SUBQ DX, R8
+	CMPQ R8, slots+160(FP)
+	JLE  padRows
+
+restart:
+	MOVQ DI, DX
+	MOVQ DI, CX
+
+padRows:
+	VXORPS Y15, Y15, Y15
+
+padRow:
+	CMPQ    CX, SI
+	JGE     padDone
+	MOVQ    rowLen+152(FP), DI
+	MOVQ    CX, R8
+	SUBQ    DX, R8
+	IMULQ   DI, R8
+	SHLQ    $0x02, R8
+	ADDQ    buf_base+72(FP), R8
+	MOVQ    CX, R9
+	SUBQ    padTop+136(FP), R9
+	CMPQ    R9, height+104(FP)
+	JAE     padZeroRow
+	MOVQ    padLeft+144(FP), R10
+	NEGQ    R10
+	ANDQ    $0x07, R10
+	ADDQ    padLeft+144(FP), R10
+	MOVQ    width+112(FP), R11
+	IMULQ   R9, R11
+	SHLQ    $0x02, R11
+	ADDQ    src_base+24(FP), R11
+	MOVQ    DI, R12
+	SUBQ    R10, R12
+	MOVQ    width+112(FP), R13
+	CMPQ    R13, R12
+	CMOVQLT R13, R12
+	VMOVUPS Y15, (R8)
+	LEAQ    (R8)(R10*4), R13
+	CMPQ    R12, $0x08
+	JL      padShort
+	XORQ    R9, R9
+
+padCopy16:
+	LEAQ    16(R9), R14
+	CMPQ    R14, R12
+	JG      padCopy8
+	VMOVUPS (R11)(R9*4), Y14
+	VMOVUPS 32(R11)(R9*4), Y13
+	VMOVUPS Y14, (R13)(R9*4)
+	VMOVUPS Y13, 32(R13)(R9*4)
+	MOVQ    R14, R9
+	JMP     padCopy16
+
+padCopy8:
+	LEAQ    8(R9), R14
+	CMPQ    R14, R12
+	JG      padCopyLast
+	VMOVUPS (R11)(R9*4), Y14
+	VMOVUPS Y14, (R13)(R9*4)
+	MOVQ    R14, R9
+
+	// The last 8 floats of the row, overlapping what is already copied.
+padCopyLast:
+	CMPQ    R9, R12
+	JGE     padTail
+	VMOVUPS -32(R11)(R12*4), Y14
+	VMOVUPS Y14, -32(R13)(R12*4)
+	JMP     padTail
+
+	// Fewer than 8 floats: copy 8 when src has them from this row on (the
+	// zeros after the row overwrite the extra ones), else one at a time.
+padShort:
+	MOVQ    height+104(FP), R14
+	SUBQ    R9, R14
+	IMULQ   width+112(FP), R14
+	CMPQ    R14, $0x08
+	JL      padScalar
+	VMOVUPS (R11), Y14
+	VMOVUPS Y14, (R13)
+	JMP     padTail
+
+padScalar:
+	XORQ R9, R9
+
+padScalarLoop:
+	VMOVSS (R11)(R9*4), X14
+	VMOVSS X14, (R13)(R9*4)
+	INCQ   R9
+	CMPQ   R9, R12
+	JL     padScalarLoop
+
+	// Zeros from offset first+n to the end of the slot.
+padTail:
+	ADDQ R10, R12
+
+padTailLoop:
+	VMOVUPS Y15, (R8)(R12*4)
+	ADDQ    $0x08, R12
+	CMPQ    R12, DI
+	JL      padTailLoop
+	JMP     padNext
+
+padZeroRow:
+	XORQ R12, R12
+
+padZeroLoop:
+	VMOVUPS Y15, (R8)(R12*4)
+	ADDQ    $0x08, R12
+	CMPQ    R12, DI
+	JL      padZeroLoop
+
+padNext:
+	INCQ CX
+	JMP  padRow
+
+padDone:
+	CMPQ BX, $0x01
+	JE   padded1
+	CMPQ BX, $0x02
+	JE   padded2
+	CMPQ BX, $0x03
+	JE   padded3
+	CMPQ BX, $0x04
+	JE   padded4
+	CMPQ BX, $0x05
+	JE   padded5
+	CMPQ BX, $0x06
+	JE   padded6
+
+padded1:
+	// Block of 1 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	MOVQ  outW+128(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  AX, R8
+	IMULQ DI, R8
+	ADDQ  dst_base+0(FP), R8
+	MOVQ  outW+128(FP), DI
+	CMPQ  DI, $0x08
+	JL    padded1partial
+
+padded1strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU1
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU1:
+	VMOVUPS Y9, (R8)
+	SUBQ    $0x08, DI
+	JZ      padded1end
+	MOVQ    $0x00000020, R9
+	CMPQ    DI, $0x08
+	JGE     padded1advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ DI, R9
+	SHLQ $0x02, R9
+	MOVQ $0x00000008, DI
+
+padded1advance:
+	ADDQ R9, R8
+	ADDQ R9, SI
+	JMP  padded1strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded1partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU2
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU2:
+	LEAQ         (R8), R9
+	TESTQ        $0x00000004, DI
+	JZ           padded1y0two
+	VMOVUPS      X9, (R9)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R9
+
+padded1y0two:
+	TESTQ    $0x00000002, DI
+	JZ       padded1y0one
+	VMOVSD   X9, (R9)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R9
+
+padded1y0one:
+	TESTQ  $0x00000001, DI
+	JZ     padded1y0done
+	VMOVSS X9, (R9)
+
+padded1y0done:
+padded1end:
+	ADDQ $0x01, AX
+	JMP  block
+
+padded2:
+	// Block of 2 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	MOVQ  outW+128(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  AX, R9
+	IMULQ R8, R9
+	ADDQ  dst_base+0(FP), R9
+	MOVQ  outW+128(FP), R10
+	CMPQ  R10, $0x08
+	JL    padded2partial
+
+padded2strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU3
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU3:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	SUBQ    $0x08, R10
+	JZ      padded2end
+	MOVQ    $0x00000020, R11
+	CMPQ    R10, $0x08
+	JGE     padded2advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R10, R11
+	SHLQ $0x02, R11
+	MOVQ $0x00000008, R10
+
+padded2advance:
+	ADDQ R11, R9
+	ADDQ R11, SI
+	ADDQ R11, DI
+	JMP  padded2strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded2partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU4
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU4:
+	LEAQ         (R9), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded2y0two
+	VMOVUPS      X9, (R11)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R11
+
+padded2y0two:
+	TESTQ    $0x00000002, R10
+	JZ       padded2y0one
+	VMOVSD   X9, (R11)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R11
+
+padded2y0one:
+	TESTQ  $0x00000001, R10
+	JZ     padded2y0done
+	VMOVSS X9, (R11)
+
+padded2y0done:
+	LEAQ         (R9)(R8*1), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded2y1two
+	VMOVUPS      X10, (R11)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R11
+
+padded2y1two:
+	TESTQ    $0x00000002, R10
+	JZ       padded2y1one
+	VMOVSD   X10, (R11)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R11
+
+padded2y1one:
+	TESTQ  $0x00000001, R10
+	JZ     padded2y1done
+	VMOVSS X10, (R11)
+
+padded2y1done:
+padded2end:
+	ADDQ $0x02, AX
+	JMP  block
+
+padded3:
+	// Block of 3 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	MOVQ  outW+128(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  AX, R9
+	IMULQ R8, R9
+	ADDQ  dst_base+0(FP), R9
+	MOVQ  outW+128(FP), R10
+	CMPQ  R10, $0x08
+	JL    padded3partial
+
+padded3strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU5
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU5:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	SUBQ    $0x08, R10
+	JZ      padded3end
+	MOVQ    $0x00000020, R11
+	CMPQ    R10, $0x08
+	JGE     padded3advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R10, R11
+	SHLQ $0x02, R11
+	MOVQ $0x00000008, R10
+
+padded3advance:
+	ADDQ R11, R9
+	ADDQ R11, SI
+	ADDQ R11, DI
+	JMP  padded3strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded3partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU6
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU6:
+	LEAQ         (R9), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded3y0two
+	VMOVUPS      X9, (R11)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R11
+
+padded3y0two:
+	TESTQ    $0x00000002, R10
+	JZ       padded3y0one
+	VMOVSD   X9, (R11)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R11
+
+padded3y0one:
+	TESTQ  $0x00000001, R10
+	JZ     padded3y0done
+	VMOVSS X9, (R11)
+
+padded3y0done:
+	LEAQ         (R9)(R8*1), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded3y1two
+	VMOVUPS      X10, (R11)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R11
+
+padded3y1two:
+	TESTQ    $0x00000002, R10
+	JZ       padded3y1one
+	VMOVSD   X10, (R11)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R11
+
+padded3y1one:
+	TESTQ  $0x00000001, R10
+	JZ     padded3y1done
+	VMOVSS X10, (R11)
+
+padded3y1done:
+	LEAQ         (R9)(R8*2), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded3y2two
+	VMOVUPS      X11, (R11)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R11
+
+padded3y2two:
+	TESTQ    $0x00000002, R10
+	JZ       padded3y2one
+	VMOVSD   X11, (R11)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R11
+
+padded3y2one:
+	TESTQ  $0x00000001, R10
+	JZ     padded3y2done
+	VMOVSS X11, (R11)
+
+padded3y2done:
+padded3end:
+	ADDQ $0x03, AX
+	JMP  block
+
+padded4:
+	// Block of 4 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	MOVQ  outW+128(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  AX, R9
+	IMULQ R8, R9
+	ADDQ  dst_base+0(FP), R9
+	LEAQ  (R9)(R8*2), R10
+	ADDQ  R8, R10
+	MOVQ  outW+128(FP), R11
+	CMPQ  R11, $0x08
+	JL    padded4partial
+
+padded4strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU7
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU7:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	VMOVUPS Y12, (R10)
+	SUBQ    $0x08, R11
+	JZ      padded4end
+	MOVQ    $0x00000020, R12
+	CMPQ    R11, $0x08
+	JGE     padded4advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R11, R12
+	SHLQ $0x02, R12
+	MOVQ $0x00000008, R11
+
+padded4advance:
+	ADDQ R12, R9
+	ADDQ R12, R10
+	ADDQ R12, SI
+	ADDQ R12, DI
+	JMP  padded4strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded4partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU8
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU8:
+	LEAQ         (R9), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded4y0two
+	VMOVUPS      X9, (R12)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R12
+
+padded4y0two:
+	TESTQ    $0x00000002, R11
+	JZ       padded4y0one
+	VMOVSD   X9, (R12)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R12
+
+padded4y0one:
+	TESTQ  $0x00000001, R11
+	JZ     padded4y0done
+	VMOVSS X9, (R12)
+
+padded4y0done:
+	LEAQ         (R9)(R8*1), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded4y1two
+	VMOVUPS      X10, (R12)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R12
+
+padded4y1two:
+	TESTQ    $0x00000002, R11
+	JZ       padded4y1one
+	VMOVSD   X10, (R12)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R12
+
+padded4y1one:
+	TESTQ  $0x00000001, R11
+	JZ     padded4y1done
+	VMOVSS X10, (R12)
+
+padded4y1done:
+	LEAQ         (R9)(R8*2), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded4y2two
+	VMOVUPS      X11, (R12)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R12
+
+padded4y2two:
+	TESTQ    $0x00000002, R11
+	JZ       padded4y2one
+	VMOVSD   X11, (R12)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R12
+
+padded4y2one:
+	TESTQ  $0x00000001, R11
+	JZ     padded4y2done
+	VMOVSS X11, (R12)
+
+padded4y2done:
+	LEAQ         (R10), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded4y3two
+	VMOVUPS      X12, (R12)
+	VEXTRACTF128 $0x01, Y12, X12
+	ADDQ         $0x10, R12
+
+padded4y3two:
+	TESTQ    $0x00000002, R11
+	JZ       padded4y3one
+	VMOVSD   X12, (R12)
+	VMOVHLPS X12, X12, X12
+	ADDQ     $0x08, R12
+
+padded4y3one:
+	TESTQ  $0x00000001, R11
+	JZ     padded4y3done
+	VMOVSS X12, (R12)
+
+padded4y3done:
+padded4end:
+	ADDQ $0x04, AX
+	JMP  block
+
+padded5:
+	// Block of 5 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	LEAQ  (DI)(BX*2), R8
+	ADDQ  BX, R8
+	MOVQ  outW+128(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  AX, R10
+	IMULQ R9, R10
+	ADDQ  dst_base+0(FP), R10
+	LEAQ  (R10)(R9*2), R11
+	ADDQ  R9, R11
+	MOVQ  outW+128(FP), R12
+	CMPQ  R12, $0x08
+	JL    padded5partial
+
+padded5strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y8, Y13
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU9
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+
+noReLU9:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	SUBQ    $0x08, R12
+	JZ      padded5end
+	MOVQ    $0x00000020, R13
+	CMPQ    R12, $0x08
+	JGE     padded5advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R12, R13
+	SHLQ $0x02, R13
+	MOVQ $0x00000008, R12
+
+padded5advance:
+	ADDQ R13, R10
+	ADDQ R13, R11
+	ADDQ R13, SI
+	ADDQ R13, DI
+	ADDQ R13, R8
+	JMP  padded5strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded5partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y8, Y13
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU10
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+
+noReLU10:
+	LEAQ         (R10), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded5y0two
+	VMOVUPS      X9, (R13)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R13
+
+padded5y0two:
+	TESTQ    $0x00000002, R12
+	JZ       padded5y0one
+	VMOVSD   X9, (R13)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R13
+
+padded5y0one:
+	TESTQ  $0x00000001, R12
+	JZ     padded5y0done
+	VMOVSS X9, (R13)
+
+padded5y0done:
+	LEAQ         (R10)(R9*1), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded5y1two
+	VMOVUPS      X10, (R13)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R13
+
+padded5y1two:
+	TESTQ    $0x00000002, R12
+	JZ       padded5y1one
+	VMOVSD   X10, (R13)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R13
+
+padded5y1one:
+	TESTQ  $0x00000001, R12
+	JZ     padded5y1done
+	VMOVSS X10, (R13)
+
+padded5y1done:
+	LEAQ         (R10)(R9*2), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded5y2two
+	VMOVUPS      X11, (R13)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R13
+
+padded5y2two:
+	TESTQ    $0x00000002, R12
+	JZ       padded5y2one
+	VMOVSD   X11, (R13)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R13
+
+padded5y2one:
+	TESTQ  $0x00000001, R12
+	JZ     padded5y2done
+	VMOVSS X11, (R13)
+
+padded5y2done:
+	LEAQ         (R11), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded5y3two
+	VMOVUPS      X12, (R13)
+	VEXTRACTF128 $0x01, Y12, X12
+	ADDQ         $0x10, R13
+
+padded5y3two:
+	TESTQ    $0x00000002, R12
+	JZ       padded5y3one
+	VMOVSD   X12, (R13)
+	VMOVHLPS X12, X12, X12
+	ADDQ     $0x08, R13
+
+padded5y3one:
+	TESTQ  $0x00000001, R12
+	JZ     padded5y3done
+	VMOVSS X12, (R13)
+
+padded5y3done:
+	LEAQ         (R11)(R9*1), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded5y4two
+	VMOVUPS      X13, (R13)
+	VEXTRACTF128 $0x01, Y13, X13
+	ADDQ         $0x10, R13
+
+padded5y4two:
+	TESTQ    $0x00000002, R12
+	JZ       padded5y4one
+	VMOVSD   X13, (R13)
+	VMOVHLPS X13, X13, X13
+	ADDQ     $0x08, R13
+
+padded5y4one:
+	TESTQ  $0x00000001, R12
+	JZ     padded5y4done
+	VMOVSS X13, (R13)
+
+padded5y4done:
+padded5end:
+	ADDQ $0x05, AX
+	JMP  block
+
+padded6:
+	// Block of 6 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	LEAQ  (DI)(BX*2), R8
+	ADDQ  BX, R8
+	MOVQ  outW+128(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  AX, R10
+	IMULQ R9, R10
+	ADDQ  dst_base+0(FP), R10
+	LEAQ  (R10)(R9*2), R11
+	ADDQ  R9, R11
+	MOVQ  outW+128(FP), R12
+	CMPQ  R12, $0x08
+	JL    padded6partial
+
+padded6strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VBROADCASTSS bias+96(FP), Y14
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y14
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y14
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y14
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y3, Y14
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y4, Y14
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y5, Y14
+	VFMADD231PS  Y15, Y8, Y13
+	VMOVUPS      (R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y14
+	VMOVUPS      4(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y14
+	VMOVUPS      8(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y14
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU11
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+	VMAXPS       Y14, Y15, Y14
+
+noReLU11:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	VMOVUPS Y14, (R11)(R9*2)
+	SUBQ    $0x08, R12
+	JZ      padded6end
+	MOVQ    $0x00000020, R13
+	CMPQ    R12, $0x08
+	JGE     padded6advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R12, R13
+	SHLQ $0x02, R13
+	MOVQ $0x00000008, R12
+
+padded6advance:
+	ADDQ R13, R10
+	ADDQ R13, R11
+	ADDQ R13, SI
+	ADDQ R13, DI
+	ADDQ R13, R8
+	JMP  padded6strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded6partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VBROADCASTSS bias+96(FP), Y14
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y14
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y14
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y14
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y3, Y14
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y4, Y14
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y5, Y14
+	VFMADD231PS  Y15, Y8, Y13
+	VMOVUPS      (R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y14
+	VMOVUPS      4(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y14
+	VMOVUPS      8(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y14
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU12
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+	VMAXPS       Y14, Y15, Y14
+
+noReLU12:
+	LEAQ         (R10), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y0two
+	VMOVUPS      X9, (R13)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R13
+
+padded6y0two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y0one
+	VMOVSD   X9, (R13)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R13
+
+padded6y0one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y0done
+	VMOVSS X9, (R13)
+
+padded6y0done:
+	LEAQ         (R10)(R9*1), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y1two
+	VMOVUPS      X10, (R13)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R13
+
+padded6y1two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y1one
+	VMOVSD   X10, (R13)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R13
+
+padded6y1one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y1done
+	VMOVSS X10, (R13)
+
+padded6y1done:
+	LEAQ         (R10)(R9*2), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y2two
+	VMOVUPS      X11, (R13)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R13
+
+padded6y2two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y2one
+	VMOVSD   X11, (R13)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R13
+
+padded6y2one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y2done
+	VMOVSS X11, (R13)
+
+padded6y2done:
+	LEAQ         (R11), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y3two
+	VMOVUPS      X12, (R13)
+	VEXTRACTF128 $0x01, Y12, X12
+	ADDQ         $0x10, R13
+
+padded6y3two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y3one
+	VMOVSD   X12, (R13)
+	VMOVHLPS X12, X12, X12
+	ADDQ     $0x08, R13
+
+padded6y3one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y3done
+	VMOVSS X12, (R13)
+
+padded6y3done:
+	LEAQ         (R11)(R9*1), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y4two
+	VMOVUPS      X13, (R13)
+	VEXTRACTF128 $0x01, Y13, X13
+	ADDQ         $0x10, R13
+
+padded6y4two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y4one
+	VMOVSD   X13, (R13)
+	VMOVHLPS X13, X13, X13
+	ADDQ     $0x08, R13
+
+padded6y4one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y4done
+	VMOVSS X13, (R13)
+
+padded6y4done:
+	LEAQ         (R11)(R9*2), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded6y5two
+	VMOVUPS      X14, (R13)
+	VEXTRACTF128 $0x01, Y14, X14
+	ADDQ         $0x10, R13
+
+padded6y5two:
+	TESTQ    $0x00000002, R12
+	JZ       padded6y5one
+	VMOVSD   X14, (R13)
+	VMOVHLPS X14, X14, X14
+	ADDQ     $0x08, R13
+
+padded6y5one:
+	TESTQ  $0x00000001, R12
+	JZ     padded6y5done
+	VMOVSS X14, (R13)
+
+padded6y5done:
+padded6end:
+	ADDQ $0x06, AX
+	JMP  block
+
+direct1:
+	// Block of 1 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	MOVQ         outW+128(FP), DI
+	SHLQ         $0x02, DI
+	MOVQ         AX, R8
+	IMULQ        DI, R8
+	ADDQ         dst_base+0(FP), R8
+	MOVQ         slots+160(FP), DI
+	IMULQ        rowLen+152(FP), DI
+	ADDQ         $0x08, DI
+	SHLQ         $0x02, DI
+	ADDQ         buf_base+72(FP), DI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU13
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU13:
+	VMOVUPS Y9, (R8)
+	MOVQ    outW+128(FP), R9
+	SUBQ    $0x08, R9
+
+direct1strip:
+	CMPQ         R9, $0x08
+	JLE          direct1last
+	MOVQ         $0x00000020, R10
+	ADDQ         R10, R8
+	ADDQ         R10, SI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU14
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU14:
+	VMOVUPS Y9, (R8)
+	SUBQ    $0x08, R9
+	JMP     direct1strip
+
+direct1last:
+	MOVQ         R9, R10
+	SHLQ         $0x02, R10
+	ADDQ         R10, R8
+	ADDQ         R10, SI
+	ADDQ         $0x00000080, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (DI), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(DI), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(DI), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU15
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU15:
+	VMOVUPS Y9, (R8)
+	ADDQ    $0x01, AX
+	JMP     block
+
+direct2:
+	// Block of 2 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	MOVQ         outW+128(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         AX, R9
+	IMULQ        R8, R9
+	ADDQ         dst_base+0(FP), R9
+	MOVQ         slots+160(FP), R10
+	IMULQ        rowLen+152(FP), R10
+	ADDQ         $0x08, R10
+	SHLQ         $0x02, R10
+	ADDQ         buf_base+72(FP), R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU16
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU16:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	MOVQ    outW+128(FP), R11
+	SUBQ    $0x08, R11
+
+direct2strip:
+	CMPQ         R11, $0x08
+	JLE          direct2last
+	MOVQ         $0x00000020, R12
+	ADDQ         R12, R9
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU17
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU17:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	SUBQ    $0x08, R11
+	JMP     direct2strip
+
+direct2last:
+	MOVQ         R11, R12
+	SHLQ         $0x02, R12
+	ADDQ         R12, R9
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	ADDQ         $0x00000080, R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU18
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU18:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	ADDQ    $0x02, AX
+	JMP     block
+
+direct3:
+	// Block of 3 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	MOVQ         outW+128(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         AX, R9
+	IMULQ        R8, R9
+	ADDQ         dst_base+0(FP), R9
+	MOVQ         slots+160(FP), R10
+	IMULQ        rowLen+152(FP), R10
+	ADDQ         $0x08, R10
+	SHLQ         $0x02, R10
+	ADDQ         buf_base+72(FP), R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU19
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU19:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	MOVQ    outW+128(FP), R11
+	SUBQ    $0x08, R11
+
+direct3strip:
+	CMPQ         R11, $0x08
+	JLE          direct3last
+	MOVQ         $0x00000020, R12
+	ADDQ         R12, R9
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU20
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU20:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	SUBQ    $0x08, R11
+	JMP     direct3strip
+
+direct3last:
+	MOVQ         R11, R12
+	SHLQ         $0x02, R12
+	ADDQ         R12, R9
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	ADDQ         $0x00000080, R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R10), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R10), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R10), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU21
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU21:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	ADDQ    $0x03, AX
+	JMP     block
+
+direct4:
+	// Block of 4 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	MOVQ         outW+128(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         AX, R9
+	IMULQ        R8, R9
+	ADDQ         dst_base+0(FP), R9
+	LEAQ         (R9)(R8*2), R10
+	ADDQ         R8, R10
+	MOVQ         slots+160(FP), R11
+	IMULQ        rowLen+152(FP), R11
+	ADDQ         $0x08, R11
+	SHLQ         $0x02, R11
+	ADDQ         buf_base+72(FP), R11
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU22
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU22:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	VMOVUPS Y12, (R10)
+	MOVQ    outW+128(FP), R12
+	SUBQ    $0x08, R12
+
+direct4strip:
+	CMPQ         R12, $0x08
+	JLE          direct4last
+	MOVQ         $0x00000020, R13
+	ADDQ         R13, R9
+	ADDQ         R13, R10
+	ADDQ         R13, SI
+	ADDQ         R13, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU23
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU23:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	VMOVUPS Y12, (R10)
+	SUBQ    $0x08, R12
+	JMP     direct4strip
+
+direct4last:
+	MOVQ         R12, R13
+	SHLQ         $0x02, R13
+	ADDQ         R13, R9
+	ADDQ         R13, R10
+	ADDQ         R13, SI
+	ADDQ         R13, DI
+	ADDQ         $0x00000080, R11
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R11), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R11), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R11), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU24
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU24:
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	VMOVUPS Y11, (R9)(R8*2)
+	VMOVUPS Y12, (R10)
+	ADDQ    $0x04, AX
+	JMP     block
+
+direct5:
+	// Block of 5 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	LEAQ         (DI)(BX*2), R8
+	ADDQ         BX, R8
+	MOVQ         outW+128(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         AX, R10
+	IMULQ        R9, R10
+	ADDQ         dst_base+0(FP), R10
+	LEAQ         (R10)(R9*2), R11
+	ADDQ         R9, R11
+	MOVQ         slots+160(FP), R12
+	IMULQ        rowLen+152(FP), R12
+	ADDQ         $0x08, R12
+	SHLQ         $0x02, R12
+	ADDQ         buf_base+72(FP), R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VMOVUPS      (SI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y13
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU25
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+
+noReLU25:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	MOVQ    outW+128(FP), R13
+	SUBQ    $0x08, R13
+
+direct5strip:
+	CMPQ         R13, $0x08
+	JLE          direct5last
+	MOVQ         $0x00000020, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y8, Y13
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU26
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+
+noReLU26:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	SUBQ    $0x08, R13
+	JMP     direct5strip
+
+direct5last:
+	MOVQ         R13, R14
+	SHLQ         $0x02, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	ADDQ         $0x00000080, R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VMOVUPS      (SI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y13
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU27
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+
+noReLU27:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	ADDQ    $0x05, AX
+	JMP     block
+
+direct6:
+	// Block of 6 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	LEAQ         (DI)(BX*2), R8
+	ADDQ         BX, R8
+	MOVQ         outW+128(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         AX, R10
+	IMULQ        R9, R10
+	ADDQ         dst_base+0(FP), R10
+	LEAQ         (R10)(R9*2), R11
+	ADDQ         R9, R11
+	MOVQ         slots+160(FP), R12
+	IMULQ        rowLen+152(FP), R12
+	ADDQ         $0x08, R12
+	SHLQ         $0x02, R12
+	ADDQ         buf_base+72(FP), R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VBROADCASTSS bias+96(FP), Y14
+	VMOVUPS      (SI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y14
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y14
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y14
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y14
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y14
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y14
+	VFMADD231PS  Y15, Y8, Y13
+	VMOVUPS      (R8)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y14
+	VMOVUPS      4(R8)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y14
+	VMOVUPS      8(R8)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y14
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU28
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+	VMAXPS       Y14, Y15, Y14
+
+noReLU28:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	VMOVUPS Y14, (R11)(R9*2)
+	MOVQ    outW+128(FP), R13
+	SUBQ    $0x08, R13
+
+direct6strip:
+	CMPQ         R13, $0x08
+	JLE          direct6last
+	MOVQ         $0x00000020, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VBROADCASTSS bias+96(FP), Y14
+	VMOVUPS      (SI), Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y0, Y14
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y1, Y14
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VFMADD231PS  Y15, Y2, Y14
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VFMADD231PS  Y15, Y3, Y14
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VFMADD231PS  Y15, Y4, Y14
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VFMADD231PS  Y15, Y5, Y14
+	VFMADD231PS  Y15, Y8, Y13
+	VMOVUPS      (R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y6, Y14
+	VMOVUPS      4(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y7, Y14
+	VMOVUPS      8(R8)(BX*1), Y15
+	VFMADD231PS  Y15, Y8, Y14
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU29
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+	VMAXPS       Y14, Y15, Y14
+
+noReLU29:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	VMOVUPS Y14, (R11)(R9*2)
+	SUBQ    $0x08, R13
+	JMP     direct6strip
+
+direct6last:
+	MOVQ         R13, R14
+	SHLQ         $0x02, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	ADDQ         $0x00000080, R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VBROADCASTSS bias+96(FP), Y13
+	VBROADCASTSS bias+96(FP), Y14
+	VMOVUPS      (SI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VMOVUPS      4(SI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y3, Y9
+	VMOVUPS      4(SI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y3, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VMOVUPS      4(SI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y4, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y5, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y3, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VMOVUPS      4(DI), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y4, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y5, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y13
+	VFMADD231PS  Y15, Y3, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VMOVUPS      4(DI)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y13
+	VFMADD231PS  Y15, Y4, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(DI)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y13
+	VFMADD231PS  Y15, Y5, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (DI)(BX*2), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y0, Y14
+	VFMADD231PS  Y15, Y3, Y13
+	VFMADD231PS  Y15, Y6, Y12
+	VMOVUPS      4(DI)(BX*2), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y1, Y14
+	VFMADD231PS  Y15, Y4, Y13
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(DI)(BX*2), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y2, Y14
+	VFMADD231PS  Y15, Y5, Y13
+	VFMADD231PS  Y15, Y8, Y12
+	VMOVUPS      (R8), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y3, Y14
+	VFMADD231PS  Y15, Y6, Y13
+	VMOVUPS      4(R8), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y4, Y14
+	VFMADD231PS  Y15, Y7, Y13
+	VMOVUPS      8(R8), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y5, Y14
+	VFMADD231PS  Y15, Y8, Y13
+	VMOVUPS      (R8)(BX*1), Y15
+	VANDPS       (R12), Y15, Y15
+	VFMADD231PS  Y15, Y6, Y14
+	VMOVUPS      4(R8)(BX*1), Y15
+	VANDPS       32(R12), Y15, Y15
+	VFMADD231PS  Y15, Y7, Y14
+	VMOVUPS      8(R8)(BX*1), Y15
+	VANDPS       64(R12), Y15, Y15
+	VFMADD231PS  Y15, Y8, Y14
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU30
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+	VMAXPS       Y13, Y15, Y13
+	VMAXPS       Y14, Y15, Y14
+
+noReLU30:
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R9*1)
+	VMOVUPS Y14, (R11)(R9*2)
+	ADDQ    $0x06, AX
+	JMP     block
+
+done:
+	VZEROUPPER
+	RET
+
+// func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·depthwise3x3s2FMA(SB), NOSPLIT, $0-170
+	MOVQ         weights_base+48(FP), AX
+	VBROADCASTSS (AX), Y0
+	VBROADCASTSS 4(AX), Y1
+	VBROADCASTSS 8(AX), Y2
+	VBROADCASTSS 12(AX), Y3
+	VBROADCASTSS 16(AX), Y4
+	VBROADCASTSS 20(AX), Y5
+	VBROADCASTSS 24(AX), Y6
+	VBROADCASTSS 28(AX), Y7
+	VBROADCASTSS 32(AX), Y8
+	XORQ         AX, AX
+	XORQ         CX, CX
+	XORQ         DX, DX
+
+	// Choose the rows of the next block: all that are left when they fit in one block,
+	// half of them (rounded up) when they fit in two, so that the last two blocks
+	// are about as tall, and a full block otherwise.
+block:
+	MOVQ outH+120(FP), BX
+	SUBQ AX, BX
+	JLE  done
+	CMPQ BX, $0x04
+	JLE  haveRows
+	CMPQ BX, $0x08
+	JGE  fullBlock
+	INCQ BX
+	SHRQ $0x01, BX
+	JMP  haveRows
+
+fullBlock:
+	MOVQ $0x00000004, BX
+
+haveRows:
+	LEAQ -1(AX)(BX*1), SI
+	MOVQ AX, DI
+	SHLQ $0x01, SI
+	SHLQ $0x01, DI
+	ADDQ $0x03, SI
+
+	// Read src directly when allowed and the input rows lie in [1, height-1),
+	// so that the loads that run over a row's ends stay inside src.
+	CMPB direct+168(FP), $0x00
+	JE   slotMode
+	MOVQ DI, R8
+	SUBQ padTop+136(FP), R8
+	CMPQ R8, $0x01
+	JL   slotMode
+	MOVQ SI, R8
+	SUBQ padTop+136(FP), R8
+	INCQ R8
+	CMPQ R8, height+104(FP)
+	JG   slotMode
+	CMPQ BX, $0x01
+	JE   direct1
+	CMPQ BX, $0x02
+	JE   direct2
+	CMPQ BX, $0x03
+	JE   direct3
+	CMPQ BX, $0x04
+	JE   direct4
+
+	// Restart the ring at the block's first row when rows before it were
+	// skipped, or when the block's rows would run past the last slot; rows
+	// that the block shares with the one before are then padded again.
+slotMode:
+	CMPQ CX, DI
+	JL   restart
+	MOVQ SI, R8
+	SUBQ DX, R8
+	CMPQ R8, slots+160(FP)
+	JLE  padRows
+
+restart:
+	MOVQ DI, DX
+	MOVQ DI, CX
+
+padRows:
+	VXORPS Y15, Y15, Y15
+
+padRow:
+	CMPQ    CX, SI
+	JGE     padDone
+	MOVQ    rowLen+152(FP), DI
+	MOVQ    CX, R8
+	SUBQ    DX, R8
+	IMULQ   DI, R8
+	SHLQ    $0x02, R8
+	ADDQ    buf_base+72(FP), R8
+	MOVQ    CX, R9
+	SUBQ    padTop+136(FP), R9
+	CMPQ    R9, height+104(FP)
+	JAE     padZeroRow
+	MOVQ    padLeft+144(FP), R10
+	NEGQ    R10
+	ANDQ    $0x07, R10
+	ADDQ    padLeft+144(FP), R10
+	MOVQ    width+112(FP), R11
+	IMULQ   R9, R11
+	SHLQ    $0x02, R11
+	ADDQ    src_base+24(FP), R11
+	MOVQ    DI, R12
+	SUBQ    R10, R12
+	MOVQ    width+112(FP), R13
+	CMPQ    R13, R12
+	CMOVQLT R13, R12
+	VMOVUPS Y15, (R8)
+	LEAQ    (R8)(R10*4), R13
+	CMPQ    R12, $0x08
+	JL      padShort
+	XORQ    R9, R9
+
+padCopy16:
+	LEAQ    16(R9), R14
+	CMPQ    R14, R12
+	JG      padCopy8
+	VMOVUPS (R11)(R9*4), Y14
+	VMOVUPS 32(R11)(R9*4), Y13
+	VMOVUPS Y14, (R13)(R9*4)
+	VMOVUPS Y13, 32(R13)(R9*4)
+	MOVQ    R14, R9
+	JMP     padCopy16
+
+padCopy8:
+	LEAQ    8(R9), R14
+	CMPQ    R14, R12
+	JG      padCopyLast
+	VMOVUPS (R11)(R9*4), Y14
+	VMOVUPS Y14, (R13)(R9*4)
+	MOVQ    R14, R9
+
+	// The last 8 floats of the row, overlapping what is already copied.
+padCopyLast:
+	CMPQ    R9, R12
+	JGE     padTail
+	VMOVUPS -32(R11)(R12*4), Y14
+	VMOVUPS Y14, -32(R13)(R12*4)
+	JMP     padTail
+
+	// Fewer than 8 floats: copy 8 when src has them from this row on (the
+	// zeros after the row overwrite the extra ones), else one at a time.
+padShort:
+	MOVQ    height+104(FP), R14
+	SUBQ    R9, R14
+	IMULQ   width+112(FP), R14
+	CMPQ    R14, $0x08
+	JL      padScalar
+	VMOVUPS (R11), Y14
+	VMOVUPS Y14, (R13)
+	JMP     padTail
+
+padScalar:
+	XORQ R9, R9
+
+padScalarLoop:
+	VMOVSS (R11)(R9*4), X14
+	VMOVSS X14, (R13)(R9*4)
+	INCQ   R9
+	CMPQ   R9, R12
+	JL     padScalarLoop
+
+	// Zeros from offset first+n to the end of the slot.
+padTail:
+	ADDQ R10, R12
+
+padTailLoop:
+	VMOVUPS Y15, (R8)(R12*4)
+	ADDQ    $0x08, R12
+	CMPQ    R12, DI
+	JL      padTailLoop
+	JMP     padNext
+
+padZeroRow:
+	XORQ R12, R12
+
+padZeroLoop:
+	VMOVUPS Y15, (R8)(R12*4)
+	ADDQ    $0x08, R12
+	CMPQ    R12, DI
+	JL      padZeroLoop
+
+padNext:
+	INCQ CX
+	JMP  padRow
+
+padDone:
+	CMPQ BX, $0x01
+	JE   padded1
+	CMPQ BX, $0x02
+	JE   padded2
+	CMPQ BX, $0x03
+	JE   padded3
+	CMPQ BX, $0x04
+	JE   padded4
+
+padded1:
+	// Block of 1 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SHLQ  $0x01, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	MOVQ  outW+128(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  AX, R8
+	IMULQ DI, R8
+	ADDQ  dst_base+0(FP), R8
+	MOVQ  outW+128(FP), DI
+	CMPQ  DI, $0x08
+	JL    padded1partial
+
+padded1strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU31
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU31:
+	VPERMPD $0xd8, Y9, Y9
+	VMOVUPS Y9, (R8)
+	SUBQ    $0x08, DI
+	JZ      padded1end
+	MOVQ    $0x00000020, R9
+	CMPQ    DI, $0x08
+	JGE     padded1advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ DI, R9
+	SHLQ $0x02, R9
+	MOVQ $0x00000008, DI
+
+padded1advance:
+	ADDQ R9, R8
+	SHLQ $0x01, R9
+	ADDQ R9, SI
+	JMP  padded1strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded1partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU32
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU32:
+	VPERMPD      $0xd8, Y9, Y9
+	LEAQ         (R8), R9
+	TESTQ        $0x00000004, DI
+	JZ           padded1y0two
+	VMOVUPS      X9, (R9)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R9
+
+padded1y0two:
+	TESTQ    $0x00000002, DI
+	JZ       padded1y0one
+	VMOVSD   X9, (R9)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R9
+
+padded1y0one:
+	TESTQ  $0x00000001, DI
+	JZ     padded1y0done
+	VMOVSS X9, (R9)
+
+padded1y0done:
+padded1end:
+	ADDQ $0x01, AX
+	JMP  block
+
+padded2:
+	// Block of 2 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SHLQ  $0x01, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	MOVQ  outW+128(FP), R8
+	SHLQ  $0x02, R8
+	MOVQ  AX, R9
+	IMULQ R8, R9
+	ADDQ  dst_base+0(FP), R9
+	MOVQ  outW+128(FP), R10
+	CMPQ  R10, $0x08
+	JL    padded2partial
+
+padded2strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU33
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU33:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	SUBQ    $0x08, R10
+	JZ      padded2end
+	MOVQ    $0x00000020, R11
+	CMPQ    R10, $0x08
+	JGE     padded2advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R10, R11
+	SHLQ $0x02, R11
+	MOVQ $0x00000008, R10
+
+padded2advance:
+	ADDQ R11, R9
+	SHLQ $0x01, R11
+	ADDQ R11, SI
+	ADDQ R11, DI
+	JMP  padded2strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded2partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU34
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU34:
+	VPERMPD      $0xd8, Y9, Y9
+	VPERMPD      $0xd8, Y10, Y10
+	LEAQ         (R9), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded2y0two
+	VMOVUPS      X9, (R11)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R11
+
+padded2y0two:
+	TESTQ    $0x00000002, R10
+	JZ       padded2y0one
+	VMOVSD   X9, (R11)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R11
+
+padded2y0one:
+	TESTQ  $0x00000001, R10
+	JZ     padded2y0done
+	VMOVSS X9, (R11)
+
+padded2y0done:
+	LEAQ         (R9)(R8*1), R11
+	TESTQ        $0x00000004, R10
+	JZ           padded2y1two
+	VMOVUPS      X10, (R11)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R11
+
+padded2y1two:
+	TESTQ    $0x00000002, R10
+	JZ       padded2y1one
+	VMOVSD   X10, (R11)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R11
+
+padded2y1one:
+	TESTQ  $0x00000001, R10
+	JZ     padded2y1done
+	VMOVSS X10, (R11)
+
+padded2y1done:
+padded2end:
+	ADDQ $0x02, AX
+	JMP  block
+
+padded3:
+	// Block of 3 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SHLQ  $0x01, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	LEAQ  (DI)(BX*2), R8
+	ADDQ  BX, R8
+	MOVQ  outW+128(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  AX, R10
+	IMULQ R9, R10
+	ADDQ  dst_base+0(FP), R10
+	MOVQ  outW+128(FP), R11
+	CMPQ  R11, $0x08
+	JL    padded3partial
+
+padded3strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU35
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU35:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	SUBQ    $0x08, R11
+	JZ      padded3end
+	MOVQ    $0x00000020, R12
+	CMPQ    R11, $0x08
+	JGE     padded3advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R11, R12
+	SHLQ $0x02, R12
+	MOVQ $0x00000008, R11
+
+padded3advance:
+	ADDQ R12, R10
+	SHLQ $0x01, R12
+	ADDQ R12, SI
+	ADDQ R12, DI
+	ADDQ R12, R8
+	JMP  padded3strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded3partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU36
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU36:
+	VPERMPD      $0xd8, Y9, Y9
+	VPERMPD      $0xd8, Y10, Y10
+	VPERMPD      $0xd8, Y11, Y11
+	LEAQ         (R10), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded3y0two
+	VMOVUPS      X9, (R12)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R12
+
+padded3y0two:
+	TESTQ    $0x00000002, R11
+	JZ       padded3y0one
+	VMOVSD   X9, (R12)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R12
+
+padded3y0one:
+	TESTQ  $0x00000001, R11
+	JZ     padded3y0done
+	VMOVSS X9, (R12)
+
+padded3y0done:
+	LEAQ         (R10)(R9*1), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded3y1two
+	VMOVUPS      X10, (R12)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R12
+
+padded3y1two:
+	TESTQ    $0x00000002, R11
+	JZ       padded3y1one
+	VMOVSD   X10, (R12)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R12
+
+padded3y1one:
+	TESTQ  $0x00000001, R11
+	JZ     padded3y1done
+	VMOVSS X10, (R12)
+
+padded3y1done:
+	LEAQ         (R10)(R9*2), R12
+	TESTQ        $0x00000004, R11
+	JZ           padded3y2two
+	VMOVUPS      X11, (R12)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R12
+
+padded3y2two:
+	TESTQ    $0x00000002, R11
+	JZ       padded3y2one
+	VMOVSD   X11, (R12)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R12
+
+padded3y2one:
+	TESTQ  $0x00000001, R11
+	JZ     padded3y2done
+	VMOVSS X11, (R12)
+
+padded3y2done:
+padded3end:
+	ADDQ $0x03, AX
+	JMP  block
+
+padded4:
+	// Block of 4 output rows from padded rows.
+	MOVQ  rowLen+152(FP), BX
+	MOVQ  AX, SI
+	SHLQ  $0x01, SI
+	SUBQ  DX, SI
+	IMULQ BX, SI
+	MOVQ  padLeft+144(FP), DI
+	NEGQ  DI
+	ANDQ  $0x07, DI
+	ADDQ  DI, SI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, BX
+	ADDQ  buf_base+72(FP), SI
+	LEAQ  (SI)(BX*2), DI
+	ADDQ  BX, DI
+	LEAQ  (DI)(BX*2), R8
+	ADDQ  BX, R8
+	MOVQ  outW+128(FP), R9
+	SHLQ  $0x02, R9
+	MOVQ  AX, R10
+	IMULQ R9, R10
+	ADDQ  dst_base+0(FP), R10
+	LEAQ  (R10)(R9*2), R11
+	ADDQ  R9, R11
+	MOVQ  outW+128(FP), R12
+	CMPQ  R12, $0x08
+	JL    padded4partial
+
+padded4strip:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (R8)(BX*1), Y13
+	VMOVUPS      32(R8)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VMOVUPS      8(R8)(BX*1), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VMOVUPS      (R8)(BX*2), Y13
+	VMOVUPS      32(R8)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(R8)(BX*2), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU37
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU37:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VPERMPD $0xd8, Y12, Y12
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	SUBQ    $0x08, R12
+	JZ      padded4end
+	MOVQ    $0x00000020, R13
+	CMPQ    R12, $0x08
+	JGE     padded4advance
+
+	// Fewer than 8 columns left: the last strip ends at the last column.
+	MOVQ R12, R13
+	SHLQ $0x02, R13
+	MOVQ $0x00000008, R12
+
+padded4advance:
+	ADDQ R13, R10
+	ADDQ R13, R11
+	SHLQ $0x01, R13
+	ADDQ R13, SI
+	ADDQ R13, DI
+	ADDQ R13, R8
+	JMP  padded4strip
+
+	// Rows narrower than 8 outputs: one strip, its first n columns stored.
+padded4partial:
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (R8)(BX*1), Y13
+	VMOVUPS      32(R8)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VMOVUPS      8(R8)(BX*1), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VMOVUPS      (R8)(BX*2), Y13
+	VMOVUPS      32(R8)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(R8)(BX*2), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU38
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU38:
+	VPERMPD      $0xd8, Y9, Y9
+	VPERMPD      $0xd8, Y10, Y10
+	VPERMPD      $0xd8, Y11, Y11
+	VPERMPD      $0xd8, Y12, Y12
+	LEAQ         (R10), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded4y0two
+	VMOVUPS      X9, (R13)
+	VEXTRACTF128 $0x01, Y9, X9
+	ADDQ         $0x10, R13
+
+padded4y0two:
+	TESTQ    $0x00000002, R12
+	JZ       padded4y0one
+	VMOVSD   X9, (R13)
+	VMOVHLPS X9, X9, X9
+	ADDQ     $0x08, R13
+
+padded4y0one:
+	TESTQ  $0x00000001, R12
+	JZ     padded4y0done
+	VMOVSS X9, (R13)
+
+padded4y0done:
+	LEAQ         (R10)(R9*1), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded4y1two
+	VMOVUPS      X10, (R13)
+	VEXTRACTF128 $0x01, Y10, X10
+	ADDQ         $0x10, R13
+
+padded4y1two:
+	TESTQ    $0x00000002, R12
+	JZ       padded4y1one
+	VMOVSD   X10, (R13)
+	VMOVHLPS X10, X10, X10
+	ADDQ     $0x08, R13
+
+padded4y1one:
+	TESTQ  $0x00000001, R12
+	JZ     padded4y1done
+	VMOVSS X10, (R13)
+
+padded4y1done:
+	LEAQ         (R10)(R9*2), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded4y2two
+	VMOVUPS      X11, (R13)
+	VEXTRACTF128 $0x01, Y11, X11
+	ADDQ         $0x10, R13
+
+padded4y2two:
+	TESTQ    $0x00000002, R12
+	JZ       padded4y2one
+	VMOVSD   X11, (R13)
+	VMOVHLPS X11, X11, X11
+	ADDQ     $0x08, R13
+
+padded4y2one:
+	TESTQ  $0x00000001, R12
+	JZ     padded4y2done
+	VMOVSS X11, (R13)
+
+padded4y2done:
+	LEAQ         (R11), R13
+	TESTQ        $0x00000004, R12
+	JZ           padded4y3two
+	VMOVUPS      X12, (R13)
+	VEXTRACTF128 $0x01, Y12, X12
+	ADDQ         $0x10, R13
+
+padded4y3two:
+	TESTQ    $0x00000002, R12
+	JZ       padded4y3one
+	VMOVSD   X12, (R13)
+	VMOVHLPS X12, X12, X12
+	ADDQ     $0x08, R13
+
+padded4y3one:
+	TESTQ  $0x00000001, R12
+	JZ     padded4y3done
+	VMOVSS X12, (R13)
+
+padded4y3done:
+padded4end:
+	ADDQ $0x04, AX
+	JMP  block
+
+direct1:
+	// Block of 1 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SHLQ         $0x01, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	MOVQ         outW+128(FP), DI
+	SHLQ         $0x02, DI
+	MOVQ         AX, R8
+	IMULQ        DI, R8
+	ADDQ         dst_base+0(FP), R8
+	MOVQ         slots+160(FP), DI
+	IMULQ        rowLen+152(FP), DI
+	ADDQ         $0x08, DI
+	SHLQ         $0x02, DI
+	ADDQ         buf_base+72(FP), DI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU39
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU39:
+	VPERMPD $0xd8, Y9, Y9
+	VMOVUPS Y9, (R8)
+	MOVQ    outW+128(FP), R9
+	SUBQ    $0x08, R9
+
+direct1strip:
+	CMPQ         R9, $0x08
+	JLE          direct1last
+	MOVQ         $0x00000020, R10
+	ADDQ         R10, R8
+	SHLQ         $0x01, R10
+	ADDQ         R10, SI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU40
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU40:
+	VPERMPD $0xd8, Y9, Y9
+	VMOVUPS Y9, (R8)
+	SUBQ    $0x08, R9
+	JMP     direct1strip
+
+direct1last:
+	MOVQ         R9, R10
+	SHLQ         $0x02, R10
+	ADDQ         R10, R8
+	SHLQ         $0x01, R10
+	ADDQ         R10, SI
+	ADDQ         $0x00000080, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VMOVUPS      (SI), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (DI), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(DI), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(DI), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y9
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU41
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+
+noReLU41:
+	VPERMPD $0xd8, Y9, Y9
+	VMOVUPS Y9, (R8)
+	ADDQ    $0x01, AX
+	JMP     block
+
+direct2:
+	// Block of 2 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SHLQ         $0x01, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	MOVQ         outW+128(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         AX, R9
+	IMULQ        R8, R9
+	ADDQ         dst_base+0(FP), R9
+	MOVQ         slots+160(FP), R10
+	IMULQ        rowLen+152(FP), R10
+	ADDQ         $0x08, R10
+	SHLQ         $0x02, R10
+	ADDQ         buf_base+72(FP), R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU42
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU42:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	MOVQ    outW+128(FP), R11
+	SUBQ    $0x08, R11
+
+direct2strip:
+	CMPQ         R11, $0x08
+	JLE          direct2last
+	MOVQ         $0x00000020, R12
+	ADDQ         R12, R9
+	SHLQ         $0x01, R12
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU43
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU43:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	SUBQ    $0x08, R11
+	JMP     direct2strip
+
+direct2last:
+	MOVQ         R11, R12
+	SHLQ         $0x02, R12
+	ADDQ         R12, R9
+	SHLQ         $0x01, R12
+	ADDQ         R12, SI
+	ADDQ         R12, DI
+	ADDQ         $0x00000080, R10
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VMOVUPS      (SI), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R10), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R10), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R10), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y10
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU44
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+
+noReLU44:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VMOVUPS Y9, (R9)
+	VMOVUPS Y10, (R9)(R8*1)
+	ADDQ    $0x02, AX
+	JMP     block
+
+direct3:
+	// Block of 3 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SHLQ         $0x01, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	LEAQ         (DI)(BX*2), R8
+	ADDQ         BX, R8
+	MOVQ         outW+128(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         AX, R10
+	IMULQ        R9, R10
+	ADDQ         dst_base+0(FP), R10
+	MOVQ         slots+160(FP), R11
+	IMULQ        rowLen+152(FP), R11
+	ADDQ         $0x08, R11
+	SHLQ         $0x02, R11
+	ADDQ         buf_base+72(FP), R11
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI)(BX*2), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(R8), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(R8), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU45
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU45:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	MOVQ    outW+128(FP), R12
+	SUBQ    $0x08, R12
+
+direct3strip:
+	CMPQ         R12, $0x08
+	JLE          direct3last
+	MOVQ         $0x00000020, R13
+	ADDQ         R13, R10
+	SHLQ         $0x01, R13
+	ADDQ         R13, SI
+	ADDQ         R13, DI
+	ADDQ         R13, R8
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU46
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU46:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	SUBQ    $0x08, R12
+	JMP     direct3strip
+
+direct3last:
+	MOVQ         R12, R13
+	SHLQ         $0x02, R13
+	ADDQ         R13, R10
+	SHLQ         $0x01, R13
+	ADDQ         R13, SI
+	ADDQ         R13, DI
+	ADDQ         R13, R8
+	ADDQ         $0x00000080, R11
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VMOVUPS      (SI), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(DI)(BX*2), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VANDPS       (R11), Y13, Y13
+	VMOVUPS      32(R8), Y14
+	VANDPS       32(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VANDPS       64(R11), Y13, Y13
+	VMOVUPS      40(R8), Y14
+	VANDPS       96(R11), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y11
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU47
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+
+noReLU47:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	ADDQ    $0x03, AX
+	JMP     block
+
+direct4:
+	// Block of 4 output rows read directly from src.
+	MOVQ         width+112(FP), BX
+	MOVQ         AX, SI
+	SHLQ         $0x01, SI
+	SUBQ         padTop+136(FP), SI
+	IMULQ        BX, SI
+	SUBQ         padLeft+144(FP), SI
+	SHLQ         $0x02, SI
+	SHLQ         $0x02, BX
+	ADDQ         src_base+24(FP), SI
+	LEAQ         (SI)(BX*2), DI
+	ADDQ         BX, DI
+	LEAQ         (DI)(BX*2), R8
+	ADDQ         BX, R8
+	MOVQ         outW+128(FP), R9
+	SHLQ         $0x02, R9
+	MOVQ         AX, R10
+	IMULQ        R9, R10
+	ADDQ         dst_base+0(FP), R10
+	LEAQ         (R10)(R9*2), R11
+	ADDQ         R9, R11
+	MOVQ         slots+160(FP), R12
+	IMULQ        rowLen+152(FP), R12
+	ADDQ         $0x08, R12
+	SHLQ         $0x02, R12
+	ADDQ         buf_base+72(FP), R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (R8)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VMOVUPS      8(R8)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VMOVUPS      (R8)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(R8)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU48
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU48:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VPERMPD $0xd8, Y12, Y12
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	MOVQ    outW+128(FP), R13
+	SUBQ    $0x08, R13
+
+direct4strip:
+	CMPQ         R13, $0x08
+	JLE          direct4last
+	MOVQ         $0x00000020, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	SHLQ         $0x01, R14
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y13
+	VMOVUPS      32(SI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VSHUFPS      $0x88, 40(SI), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(SI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VMOVUPS      32(DI), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VSHUFPS      $0x88, 40(DI), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VSHUFPS      $0x88, 40(DI)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VMOVUPS      32(R8), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VSHUFPS      $0x88, 40(R8), Y13, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (R8)(BX*1), Y13
+	VMOVUPS      32(R8)(BX*1), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VMOVUPS      8(R8)(BX*1), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*1), Y13, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VMOVUPS      (R8)(BX*2), Y13
+	VMOVUPS      32(R8)(BX*2), Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(R8)(BX*2), Y13
+	VSHUFPS      $0x88, 40(R8)(BX*2), Y13, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU49
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU49:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VPERMPD $0xd8, Y12, Y12
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	SUBQ    $0x08, R13
+	JMP     direct4strip
+
+direct4last:
+	MOVQ         R13, R14
+	SHLQ         $0x02, R14
+	ADDQ         R14, R10
+	ADDQ         R14, R11
+	SHLQ         $0x01, R14
+	ADDQ         R14, SI
+	ADDQ         R14, DI
+	ADDQ         R14, R8
+	ADDQ         $0x00000080, R12
+	VBROADCASTSS bias+96(FP), Y9
+	VBROADCASTSS bias+96(FP), Y10
+	VBROADCASTSS bias+96(FP), Y11
+	VBROADCASTSS bias+96(FP), Y12
+	VMOVUPS      (SI), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y9
+	VMOVUPS      8(SI), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y9
+	VMOVUPS      (SI)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y9
+	VMOVUPS      8(SI)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y9
+	VMOVUPS      (SI)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(SI)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y10
+	VFMADD231PS  Y15, Y6, Y9
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y10
+	VFMADD231PS  Y15, Y7, Y9
+	VMOVUPS      8(SI)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(SI)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y10
+	VFMADD231PS  Y15, Y8, Y9
+	VMOVUPS      (DI), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y10
+	VMOVUPS      8(DI), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y10
+	VMOVUPS      (DI)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y11
+	VFMADD231PS  Y15, Y6, Y10
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y11
+	VFMADD231PS  Y15, Y7, Y10
+	VMOVUPS      8(DI)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y11
+	VFMADD231PS  Y15, Y8, Y10
+	VMOVUPS      (DI)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(DI)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y11
+	VMOVUPS      8(DI)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(DI)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y11
+	VMOVUPS      (R8), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y0, Y12
+	VFMADD231PS  Y15, Y6, Y11
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y1, Y12
+	VFMADD231PS  Y15, Y7, Y11
+	VMOVUPS      8(R8), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y2, Y12
+	VFMADD231PS  Y15, Y8, Y11
+	VMOVUPS      (R8)(BX*1), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8)(BX*1), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y3, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y4, Y12
+	VMOVUPS      8(R8)(BX*1), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8)(BX*1), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y5, Y12
+	VMOVUPS      (R8)(BX*2), Y13
+	VANDPS       (R12), Y13, Y13
+	VMOVUPS      32(R8)(BX*2), Y14
+	VANDPS       32(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y6, Y12
+	VSHUFPS      $0xdd, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y7, Y12
+	VMOVUPS      8(R8)(BX*2), Y13
+	VANDPS       64(R12), Y13, Y13
+	VMOVUPS      40(R8)(BX*2), Y14
+	VANDPS       96(R12), Y14, Y14
+	VSHUFPS      $0x88, Y14, Y13, Y15
+	VFMADD231PS  Y15, Y8, Y12
+	CMPB         relu+169(FP), $0x00
+	JE           noReLU50
+	VXORPS       Y15, Y15, Y15
+	VMAXPS       Y9, Y15, Y9
+	VMAXPS       Y10, Y15, Y10
+	VMAXPS       Y11, Y15, Y11
+	VMAXPS       Y12, Y15, Y12
+
+noReLU50:
+	VPERMPD $0xd8, Y9, Y9
+	VPERMPD $0xd8, Y10, Y10
+	VPERMPD $0xd8, Y11, Y11
+	VPERMPD $0xd8, Y12, Y12
+	VMOVUPS Y9, (R10)
+	VMOVUPS Y10, (R10)(R9*1)
+	VMOVUPS Y11, (R10)(R9*2)
+	VMOVUPS Y12, (R11)
+	ADDQ    $0x04, AX
+	JMP     block
+
+done:
+	VZEROUPPER
+	RET

@@ -56,6 +56,9 @@ func TestDepthwiseConv2DMatchesDirect(t *testing.T) {
 			{c: 1, h: 1, w: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1},
 			{c: 2, h: 4, w: 4, kh: 7, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3},
 			{c: 4, h: 6, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 2, pb: 2, pr: 0, bias: true},
+			{c: 24, h: 28, w: 28, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{c: 40, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{c: 3, h: 10, w: 21, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 0, pl: 2, pb: 2, pr: 0},
 		}
 		for _, tc := range cases {
 			runDepthwiseCase(t, rng, tc)
@@ -115,22 +118,46 @@ func closeOrSameSpecial(got, want float32, terms int) bool {
 	return math.Abs(g-w) <= 4*float64(terms)*(1.0/(1<<23))*max(math.Abs(w), 1)
 }
 
+// depthwiseBenchShapes are MobileNetV2's 3×3 depthwise layers, pads 1:
+// the stride-1 layer at 112×112 (32 channels), two of its stride-2 layers
+// and stride-1 layers on smaller maps, where per-row costs dominate.
+var depthwiseBenchShapes = []struct {
+	name            string
+	c, h, w, stride int
+}{
+	{"mobilenet_dw3x3_32ch_112px", 32, 112, 112, 1},
+	{"s2_96ch_112px", 96, 112, 112, 2},
+	{"s2_144ch_56px", 144, 56, 56, 2},
+	{"s1_144ch_56px", 144, 56, 56, 1},
+	{"s1_384ch_14px", 384, 14, 14, 1},
+	{"s1_960ch_7px", 960, 7, 7, 1},
+}
+
+// BenchmarkDepthwiseConv2D times the layers of depthwiseBenchShapes with
+// bias and ReLU on one thread, as the single-thread comparison with ONNX
+// Runtime in BENCHMARKS.md runs them.
 func BenchmarkDepthwiseConv2D(b *testing.B) {
+	saved := int(threads.Load())
+	defer SetThreads(saved)
+	SetThreads(1)
 	rng := rand.New(rand.NewPCG(5, 5))
-	tc := convCase{c: 32, h: 112, w: 112, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true}
-	p := tc.params()
-	src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
-	weights := randomFloats(rng, p.Channels*9, 0)
-	bias := randomFloats(rng, p.Channels, 0)
-	dst := make([]float32, p.Channels*p.OutH*p.OutW)
-	benchEachImpl(b, "mobilenet_dw3x3_32ch_112px", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			DepthwiseConv2D(dst, src, weights, bias, p, false)
-		}
-		flops := 2 * 9 * float64(len(dst)) * float64(b.N)
-		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
-	})
+	for _, s := range depthwiseBenchShapes {
+		tc := convCase{c: s.c, h: s.h, w: s.w, kh: 3, kw: 3, sh: s.stride, sw: s.stride, dh: 1, dw: 1,
+			pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true}
+		p := tc.params()
+		src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+		weights := randomFloats(rng, p.Channels*9, 0)
+		bias := randomFloats(rng, p.Channels, 0)
+		dst := make([]float32, p.Channels*p.OutH*p.OutW)
+		benchEachImpl(b, s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				DepthwiseConv2D(dst, src, weights, bias, p, true)
+			}
+			flops := 2 * 9 * float64(len(dst)) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
 }
 
 func TestDepthwiseHugeStridesAndPads(t *testing.T) {

@@ -19,8 +19,22 @@ type kernelSet struct {
 	relu     func(dst, src []float32)
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
-	clamp    func(dst, src []float32, lo, hi float32)
-	tapsRow  func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+
+	// maxPool3x3Stride2 is the plane kernel of MaxPool3x3Stride2, which
+	// checks its bounds.
+	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, pad int)
+
+	clamp   func(dst, src []float32, lo, hi float32)
+	tapsRow func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
+
+	// depthwise3x3 computes the channels of a depthwise convolution that
+	// depthwise3x3Fits accepts, with buf (depthwise3x3BufferLen long) as
+	// scratch.
+	// depthwise3x3Borrowed is set when it is the generic kernel standing
+	// in for a missing one. DepthwiseConv2D then runs the set's own
+	// tapsRow instead.
+	depthwise3x3         func(dst, src, weights, bias, buf []float32, p Conv2DParams, relu bool)
+	depthwise3x3Borrowed bool
 
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
 	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. span holds the
@@ -35,6 +49,14 @@ type kernelSet struct {
 
 	dotRows func(dst, x, w []float32, ldw int)
 	axpy    func(y, x []float32, alpha float32)
+
+	// The transforms of Winograd F(4×4, 3×3) convolution (winograd.go).
+	// winogradBorrowed is set when they are the generic kernels standing
+	// in for missing ones; convolution then does not choose Winograd.
+	winogradColumns  func(dst, src []float32, stride, n int)
+	winogradRows     func(dst []float32, dstStride int, src []float32, srcStride, groups int)
+	winogradOutput   func(dst []float32, dstStride int, src []float32, srcStride, groups int, bias float32, relu bool)
+	winogradBorrowed bool
 }
 
 // availableKernels returns the implementations that this build can run on
@@ -85,11 +107,18 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.maxPairs == nil {
 		ks.maxPairs = genericKernels.maxPairs
 	}
+	if ks.maxPool3x3Stride2 == nil {
+		ks.maxPool3x3Stride2 = genericKernels.maxPool3x3Stride2
+	}
 	if ks.clamp == nil {
 		ks.clamp = genericKernels.clamp
 	}
 	if ks.tapsRow == nil {
 		ks.tapsRow = genericKernels.tapsRow
+	}
+	if ks.depthwise3x3 == nil {
+		ks.depthwise3x3 = genericKernels.depthwise3x3
+		ks.depthwise3x3Borrowed = true
 	}
 	if ks.convTile == nil {
 		ks.convTile = genericKernels.convTile
@@ -101,6 +130,12 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.axpy == nil {
 		ks.axpy = genericKernels.axpy
 	}
+	if ks.winogradColumns == nil || ks.winogradRows == nil || ks.winogradOutput == nil {
+		ks.winogradColumns = genericKernels.winogradColumns
+		ks.winogradRows = genericKernels.winogradRows
+		ks.winogradOutput = genericKernels.winogradOutput
+		ks.winogradBorrowed = true
+	}
 	return ks
 }
 
@@ -110,11 +145,21 @@ var genericKernels = kernelSet{
 	relu:      reluGeneric,
 	maxRows:   maxRowsGeneric,
 	maxPairs:  maxPairsGeneric,
-	clamp:     clampGeneric,
-	tapsRow:   tapsRowGeneric,
-	convTile:  convTileGeneric,
-	dotRows:   dotRowsGeneric,
-	axpy:      axpyGeneric,
+
+	maxPool3x3Stride2: maxPool3x3Stride2Generic,
+
+	clamp:   clampGeneric,
+	tapsRow: tapsRowGeneric,
+
+	depthwise3x3: depthwise3x3Generic,
+
+	convTile: convTileGeneric,
+	dotRows:  dotRowsGeneric,
+	axpy:     axpyGeneric,
+
+	winogradColumns: winogradColumnsGeneric,
+	winogradRows:    winogradRowsGeneric,
+	winogradOutput:  winogradOutputGeneric,
 }
 
 // implEnv names the environment variable that selects an implementation.

@@ -11,11 +11,16 @@ var avx2Kernels = kernelSet{
 	relu:              reluAVX2,
 	maxRows:           maxRowsAVX2,
 	maxPairs:          maxPairsAVX2,
+	maxPool3x3Stride2: maxPool3x3Stride2AVX2,
 	clamp:             clampAVX2,
 	tapsRow:           tapsRowChecked,
+	depthwise3x3:      depthwise3x3Checked,
 	convTile:          convTileFMA,
 	dotRows:           dotRowsChecked,
 	axpy:              axpyChecked,
+	winogradColumns:   winogradColumnsChecked,
+	winogradRows:      winogradRowsChecked,
+	winogradOutput:    winogradOutputChecked,
 }
 
 // hasAVX2 reports whether the AVX2 kernels can run. cpuid reports AVX only
@@ -81,4 +86,27 @@ func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []f
 		panic("kernels: convolution micro-kernel tap outside the image")
 	}
 	convKernel6x16FMA(kc, a, src, offsets, c, ldc, accumulate, bias, relu)
+}
+
+// winogradColumnsChecked checks the bounds that winogradColumnsFMA relies
+// on.
+func winogradColumnsChecked(dst, src []float32, stride, n int) {
+	if checkWinogradColumns(dst, src, stride, n) {
+		winogradColumnsFMA(dst, src, stride, n)
+	}
+}
+
+// winogradRowsChecked checks the bounds that winogradRowsFMA relies on.
+func winogradRowsChecked(dst []float32, dstStride int, src []float32, srcStride, groups int) {
+	if checkWinogradRows(dst, dstStride, src, srcStride, groups) {
+		winogradRowsFMA(dst, dstStride, src, srcStride, groups)
+	}
+}
+
+// winogradOutputChecked checks the bounds that winogradOutputFMA relies
+// on.
+func winogradOutputChecked(dst []float32, dstStride int, src []float32, srcStride, groups int, bias float32, relu bool) {
+	if checkWinogradOutput(dst, dstStride, src, srcStride, groups) {
+		winogradOutputFMA(dst, dstStride, src, srcStride, groups, bias, relu)
+	}
 }

@@ -1,8 +1,9 @@
 // Package kernels holds the float32 compute kernels that simdnn's layers
 // call: single-precision GEMM (Sgemm), 2-D convolution as implicit GEMM
 // (Conv2D) and depthwise convolution (DepthwiseConv2D), each with bias and
-// ReLU fused, ReLU, Clamp, and the row primitives of max pooling (MaxRows,
-// MaxPairs).
+// ReLU fused, ReLU, Clamp, the row primitives of max pooling (MaxRows,
+// MaxPairs) and its plane kernel for 3×3 windows of stride 2
+// (MaxPool3x3Stride2).
 //
 // Each kernel has a portable Go implementation that is always compiled and
 // an assembly implementation per instruction set: AVX2+FMA on amd64, chosen

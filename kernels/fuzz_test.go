@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -156,6 +157,98 @@ func FuzzClamp(f *testing.F) {
 					t.Fatalf("%s: clamp(%v, %v, %v) at index %d of %d = %v, generic %v", ks.name, src[i], lo, hi, i, len(src), got[i], want[i])
 				}
 			}
+		}
+	})
+}
+
+// FuzzMaxPool3x3Stride2 reads a plane of width 1 + widthSeed%40 from data,
+// as many whole rows as it holds. It pools the plane with pad 1 if padded
+// and pad 0 otherwise, to an output size chosen by outHSeed and outWSeed
+// among those MaxPool3x3Stride2 accepts.
+func FuzzMaxPool3x3Stride2(f *testing.F) {
+	specials := bytesFromFloats(append(append(append([]float32(nil), specialValues...), specialValues...), specialValues...)...)
+	ramp := bytesFromFloats(-1, 2, -3, 4, -5, 6, -7, 8, -9, 10, -11, 12, -13, 14, -15, 16, -17, 18, -19, 20)
+	for _, padded := range []bool{true, false} {
+		f.Add(specials, uint8(10), uint8(0), uint8(5), padded)
+		f.Add(specials, uint8(19), uint8(1), uint8(9), padded)
+		f.Add(ramp, uint8(19), uint8(0), uint8(10), padded)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, widthSeed, outHSeed, outWSeed uint8, padded bool) {
+		all := floatsFromBytes(data)
+		w := 1 + int(widthSeed)%40
+		h := len(all) / w
+		if h == 0 {
+			return
+		}
+		src := all[:h*w]
+		pad := 0
+		if padded {
+			pad = 1
+		}
+		outH := 1 + int(outHSeed)%((h-1+pad)/2+1)
+		outW := 1 + int(outWSeed)%((w-1+pad)/2+1)
+		want := make([]float32, outH*outW)
+		maxPool3x3Stride2Generic(want, src, h, w, outH, outW, pad)
+		for _, ks := range assemblyKernels() {
+			got := make([]float32, outH*outW)
+			ks.maxPool3x3Stride2(got, src, h, w, outH, outW, pad)
+			for k := range got {
+				if !sameFloat(got[k], want[k]) {
+					t.Fatalf("%s: %dx%d to %dx%d, pad %d: output (%d, %d) = %v, generic %v",
+						ks.name, h, w, outH, outW, pad, k/outW, k%outW, got[k], want[k])
+				}
+			}
+		}
+	})
+}
+
+// FuzzDepthwise3x3 draws the geometry of one channel from the fuzzer and
+// the values from a seeded generator: floats in [-1, 1] mixed with NaN,
+// infinities and signed zeros. Products and sums of those give the same
+// special values whether fused or not, so special results must match
+// exactly and finite ones within depthwise3x3Tolerance.
+func FuzzDepthwise3x3(f *testing.F) {
+	f.Add(uint8(112), uint8(112), false, uint8(40), true, uint64(1))
+	f.Add(uint8(56), uint8(56), true, uint8(40), false, uint64(2))
+	f.Add(uint8(7), uint8(7), false, uint8(40), true, uint64(3))
+	f.Add(uint8(14), uint8(13), true, uint8(0), true, uint64(4))
+	f.Add(uint8(1), uint8(1), false, uint8(80), false, uint64(5))
+	f.Add(uint8(9), uint8(17), true, uint8(61), true, uint64(6))
+	f.Fuzz(func(t *testing.T, h, w uint8, stride2 bool, pads uint8, relu bool, seed uint64) {
+		// pads holds the four pads as base-3 digits.
+		tc := depthwise3x3Case{h: 1 + int(h%128), w: 1 + int(w%128), stride: 1,
+			pt: int(pads % 3), pl: int(pads / 3 % 3), pb: int(pads / 9 % 3), pr: int(pads / 27 % 3), relu: relu}
+		if stride2 {
+			tc.stride = 2
+		}
+		p := tc.params()
+		if p.OutH < 1 || p.OutW < 1 {
+			return
+		}
+		rng := rand.New(rand.NewPCG(seed, 0))
+		special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+		draw := func(n int) []float32 {
+			x := make([]float32, n)
+			for i := range x {
+				if rng.IntN(32) == 0 {
+					x[i] = special[rng.IntN(len(special))]
+				} else {
+					x[i] = rng.Float32()*2 - 1
+				}
+			}
+			return x
+		}
+		src, weights, bias := draw(p.Height*p.Width), draw(9), draw(1)
+
+		want := make([]float32, p.OutH*p.OutW)
+		depthwise3x3Generic(want, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, relu)
+		for _, ks := range assemblyKernels() {
+			if ks.depthwise3x3Borrowed {
+				continue
+			}
+			got := make([]float32, len(want))
+			ks.depthwise3x3(got, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, relu)
+			checkDepthwise3x3Against(t, fmt.Sprintf("%s %v", ks.name, tc), got, want, src, weights, bias, p)
 		}
 	})
 }

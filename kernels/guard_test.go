@@ -122,3 +122,35 @@ func TestSgemmAtGuardPages(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPool3x3Stride2AtGuardPages runs, for pads 0 and 1, every output
+// size of planes whose rows take the scalar path only (w < 17 with pad 0,
+// w < 18 with pad 1) and the vector blocks, with the plane ending at a
+// guard page (atEnd) or starting right after one, and the output likewise.
+func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(25, 26))
+		for _, atEnd := range []bool{true, false} {
+			for _, pad := range []int{0, 1} {
+				for _, h := range []int{1, 2, 3, 6, 7} {
+					for _, w := range []int{1, 2, 5, 16, 17, 18, 19, 24, 25, 33} {
+						for outH := 1; outH <= (h-1+pad)/2+1; outH++ {
+							for outW := 1; outW <= (w-1+pad)/2+1; outW++ {
+								src := guardedCopy(t, randomFloats(rng, h*w, 5), atEnd)
+								dst := guardedFloats(t, outH*outW, atEnd)
+								MaxPool3x3Stride2(dst, src, h, w, outH, outW, pad)
+								want := maxPool3x3Stride2Reference(src, h, w, outH, outW, pad)
+								for k := range dst {
+									if !sameFloat(dst[k], want[k]) {
+										t.Fatalf("%dx%d to %dx%d, pad %d, atEnd=%v: output (%d, %d) = %v, want %v",
+											h, w, outH, outW, pad, atEnd, k/outW, k%outW, dst[k], want[k])
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

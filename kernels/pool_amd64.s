@@ -125,6 +125,254 @@ done:
 	VZEROUPPER
 	RET
 
+DATA maxPoolBlockLeftIndex<>+0(SB)/4, $0x00000000
+DATA maxPoolBlockLeftIndex<>+4(SB)/4, $0x00000000
+DATA maxPoolBlockLeftIndex<>+8(SB)/4, $0x00000005
+DATA maxPoolBlockLeftIndex<>+12(SB)/4, $0x00000002
+DATA maxPoolBlockLeftIndex<>+16(SB)/4, $0x00000001
+DATA maxPoolBlockLeftIndex<>+20(SB)/4, $0x00000004
+DATA maxPoolBlockLeftIndex<>+24(SB)/4, $0x00000003
+DATA maxPoolBlockLeftIndex<>+28(SB)/4, $0x00000006
+GLOBL maxPoolBlockLeftIndex<>(SB), RODATA|NOPTR, $32
+
+// func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, pad int)
+// Requires: AVX, AVX2, CMOV
+TEXT ·maxPool3x3Stride2AVX2(SB), NOSPLIT, $0-88
+	VPCMPEQD Y0, Y0, Y0
+	VPSRLD   $0x01, Y0, Y0
+	XORQ     AX, AX
+
+row:
+	MOVQ    outH+64(FP), CX
+	CMPQ    AX, CX
+	JGE     done
+	MOVQ    src_base+24(FP), CX
+	MOVQ    h+48(FP), DX
+	DECQ    DX
+	MOVQ    w+56(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    pad+80(FP), SI
+	LEAQ    (AX)(AX*1), DI
+	SUBQ    SI, DI
+	XORQ    R8, R8
+	TESTQ   DI, DI
+	CMOVQLT R8, DI
+	IMULQ   BX, DI
+	ADDQ    CX, DI
+	LEAQ    1(AX)(AX*1), R8
+	SUBQ    SI, R8
+	CMPQ    R8, DX
+	CMOVQGT DX, R8
+	IMULQ   BX, R8
+	ADDQ    CX, R8
+	LEAQ    2(AX)(AX*1), R9
+	SUBQ    SI, R9
+	CMPQ    R9, DX
+	CMOVQGT DX, R9
+	IMULQ   BX, R9
+	ADDQ    CX, R9
+	MOVQ    outW+72(FP), CX
+	MOVQ    dst_base+0(FP), DX
+	MOVQ    AX, BX
+	IMULQ   CX, BX
+	LEAQ    (DX)(BX*4), DX
+	MOVQ    w+56(FP), BX
+	LEAQ    -1(BX)(SI*1), R10
+	SHRQ    $0x01, R10
+	CMPQ    R10, CX
+	CMOVQGT CX, R10
+	DECQ    BX
+	XORQ    R11, R11
+	TESTQ   SI, SI
+	JNZ     padded
+	CMPQ    R10, $0x08
+	JL      scalar
+	JMP     vector
+
+padded:
+	CMPQ R10, $0x09
+	JL   scalar
+
+	// Windows 0 to 7, with the left columns permuted from the right ones.
+	VMOVDQU maxPoolBlockLeftIndex<>+0(SB), Y1
+	VMOVUPS (DI), Y2
+	VMOVUPS 32(DI), Y3
+	VSHUFPS $0x88, Y3, Y2, Y4
+	VSHUFPS $0xdd, Y3, Y2, Y3
+	VPERMPS Y3, Y1, Y2
+	VMAXPS  Y2, Y4, Y5
+	VMAXPS  Y3, Y5, Y5
+	VANDPS  Y2, Y4, Y6
+	VANDPS  Y3, Y6, Y6
+	VCMPPS  $0x03, Y2, Y4, Y2
+	VMOVUPS (R8), Y4
+	VMOVUPS 32(R8), Y7
+	VSHUFPS $0x88, Y7, Y4, Y8
+	VSHUFPS $0xdd, Y7, Y4, Y7
+	VPERMPS Y7, Y1, Y4
+	VMAXPS  Y4, Y8, Y9
+	VMAXPS  Y7, Y9, Y9
+	VANDPS  Y4, Y8, Y10
+	VANDPS  Y7, Y10, Y10
+	VMAXPS  Y9, Y5, Y5
+	VANDPS  Y10, Y6, Y6
+	VCMPPS  $0x03, Y3, Y4, Y3
+	VORPS   Y3, Y2, Y2
+	VCMPPS  $0x03, Y8, Y7, Y3
+	VORPS   Y3, Y2, Y2
+	VMOVUPS (R9), Y3
+	VMOVUPS 32(R9), Y4
+	VSHUFPS $0x88, Y4, Y3, Y7
+	VSHUFPS $0xdd, Y4, Y3, Y3
+	VPERMPS Y3, Y1, Y1
+	VMAXPS  Y1, Y7, Y4
+	VMAXPS  Y3, Y4, Y4
+	VANDPS  Y1, Y7, Y8
+	VANDPS  Y3, Y8, Y8
+	VMAXPS  Y4, Y5, Y5
+	VANDPS  Y8, Y6, Y6
+	VCMPPS  $0x03, Y1, Y7, Y1
+	VORPS   Y1, Y2, Y2
+	VCMPPS  $0x03, Y3, Y3, Y1
+	VORPS   Y1, Y2, Y2
+	VORPS   Y0, Y6, Y6
+	VANDPS  Y6, Y5, Y1
+	VORPS   Y2, Y1, Y1
+	VPERMPD $0xd8, Y1, Y1
+	VMOVUPS Y1, (DX)
+	MOVQ    $0x00000008, R11
+
+	// Windows j to j+7 per iteration.
+vector:
+	LEAQ 8(R11), SI
+	CMPQ SI, R10
+	JLE  block
+	CMPQ R11, R10
+	JGE  scalar
+	LEAQ -8(R10), R11
+
+block:
+	MOVQ    pad+80(FP), SI
+	NEGQ    SI
+	LEAQ    (SI)(R11*2), SI
+	VMOVUPS (DI)(SI*4), Y1
+	VMOVUPS 32(DI)(SI*4), Y2
+	VMOVUPS 8(DI)(SI*4), Y3
+	VMOVUPS 36(DI)(SI*4), Y4
+	VSHUFPS $0x88, Y2, Y1, Y5
+	VSHUFPS $0xdd, Y2, Y1, Y1
+	VSHUFPS $0xd8, Y4, Y3, Y2
+	VMAXPS  Y5, Y1, Y3
+	VMAXPS  Y2, Y3, Y3
+	VANDPS  Y5, Y1, Y4
+	VANDPS  Y2, Y4, Y4
+	VCMPPS  $0x03, Y5, Y1, Y1
+	VMOVUPS (R8)(SI*4), Y5
+	VMOVUPS 32(R8)(SI*4), Y6
+	VMOVUPS 8(R8)(SI*4), Y7
+	VMOVUPS 36(R8)(SI*4), Y8
+	VSHUFPS $0x88, Y6, Y5, Y9
+	VSHUFPS $0xdd, Y6, Y5, Y5
+	VSHUFPS $0xd8, Y8, Y7, Y6
+	VMAXPS  Y9, Y5, Y7
+	VMAXPS  Y6, Y7, Y7
+	VANDPS  Y9, Y5, Y8
+	VANDPS  Y6, Y8, Y8
+	VMAXPS  Y7, Y3, Y3
+	VANDPS  Y8, Y4, Y4
+	VCMPPS  $0x03, Y2, Y9, Y2
+	VORPS   Y2, Y1, Y1
+	VCMPPS  $0x03, Y5, Y6, Y2
+	VORPS   Y2, Y1, Y1
+	VMOVUPS (R9)(SI*4), Y2
+	VMOVUPS 32(R9)(SI*4), Y5
+	VMOVUPS 8(R9)(SI*4), Y6
+	VMOVUPS 36(R9)(SI*4), Y7
+	VSHUFPS $0x88, Y5, Y2, Y8
+	VSHUFPS $0xdd, Y5, Y2, Y2
+	VSHUFPS $0xd8, Y7, Y6, Y5
+	VMAXPS  Y8, Y2, Y6
+	VMAXPS  Y5, Y6, Y6
+	VANDPS  Y8, Y2, Y7
+	VANDPS  Y5, Y7, Y7
+	VMAXPS  Y6, Y3, Y3
+	VANDPS  Y7, Y4, Y4
+	VCMPPS  $0x03, Y8, Y2, Y2
+	VORPS   Y2, Y1, Y1
+	VCMPPS  $0x03, Y5, Y5, Y2
+	VORPS   Y2, Y1, Y1
+	VORPS   Y0, Y4, Y4
+	VANDPS  Y4, Y3, Y2
+	VORPS   Y1, Y2, Y2
+	VPERMPD $0xd8, Y2, Y2
+	VMOVUPS Y2, (DX)(R11*4)
+	ADDQ    $0x08, R11
+	JMP     vector
+
+	// One window at a time, with the operations of the vector blocks.
+scalar:
+	CMPQ    R11, CX
+	JGE     nextRow
+	MOVQ    pad+80(FP), SI
+	NEGQ    SI
+	LEAQ    (SI)(R11*2), SI
+	LEAQ    1(SI), R10
+	LEAQ    2(SI), R12
+	CMPQ    R10, BX
+	CMOVQGT BX, R10
+	CMPQ    R12, BX
+	CMOVQGT BX, R12
+	TESTQ   SI, SI
+	CMOVQLT R10, SI
+	VMOVSS  (DI)(SI*4), X1
+	VMOVSS  (DI)(R10*4), X2
+	VMOVSS  (DI)(R12*4), X3
+	VMAXPS  X1, X2, X4
+	VMAXPS  X3, X4, X4
+	VANDPS  X1, X2, X5
+	VANDPS  X3, X5, X5
+	VCMPPS  $0x03, X1, X2, X1
+	VMOVSS  (R8)(SI*4), X2
+	VMOVSS  (R8)(R10*4), X6
+	VMOVSS  (R8)(R12*4), X7
+	VMAXPS  X2, X6, X8
+	VMAXPS  X7, X8, X8
+	VANDPS  X2, X6, X9
+	VANDPS  X7, X9, X9
+	VMAXPS  X8, X4, X4
+	VANDPS  X9, X5, X5
+	VCMPPS  $0x03, X3, X2, X2
+	VORPS   X2, X1, X1
+	VCMPPS  $0x03, X6, X7, X2
+	VORPS   X2, X1, X1
+	VMOVSS  (R9)(SI*4), X2
+	VMOVSS  (R9)(R10*4), X3
+	VMOVSS  (R9)(R12*4), X6
+	VMAXPS  X2, X3, X7
+	VMAXPS  X6, X7, X7
+	VANDPS  X2, X3, X8
+	VANDPS  X6, X8, X8
+	VMAXPS  X7, X4, X4
+	VANDPS  X8, X5, X5
+	VCMPPS  $0x03, X2, X3, X2
+	VORPS   X2, X1, X1
+	VCMPPS  $0x03, X6, X6, X2
+	VORPS   X2, X1, X1
+	VORPS   X0, X5, X5
+	VANDPS  X5, X4, X2
+	VORPS   X1, X2, X2
+	VMOVSS  X2, (DX)(R11*4)
+	INCQ    R11
+	JMP     scalar
+
+nextRow:
+	INCQ AX
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
+
 // func clampAVX2(dst []float32, src []float32, lo float32, hi float32)
 // Requires: AVX, AVX2, SSE
 TEXT ·clampAVX2(SB), NOSPLIT, $0-56

@@ -14,8 +14,8 @@ func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) 
 
 // computePacked is compute with, for 1-D and 2-D convolutions other than
 // depthwise, the weights of each group prepacked in packs (nil to pack
-// them during the call).
-func (c Conv) computePacked(y, x, weight []float32, packs []*kernels.PackedWeights, bias []float32, s convShape, col []float32) {
+// them during the call), for the GEMM or for Winograd convolution.
+func (c Conv) computePacked(y, x, weight []float32, packs *packedWeights, bias []float32, s convShape, col []float32) {
 	inPlane := elementCount(s.in)
 	outPlane := elementCount(s.outShape())
 	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
@@ -48,7 +48,10 @@ func (c Conv) computePacked(y, x, weight []float32, packs []*kernels.PackedWeigh
 		return
 	}
 
-	job := conv2DJob{c: c, s: s, p: conv2DParams(s.window.as2D(), groupInC), x: x, y: y, weight: weight, packs: packs, bias: bias}
+	job := conv2DJob{c: c, s: s, p: conv2DParams(s.window.as2D(), groupInC), x: x, y: y, weight: weight, bias: bias}
+	if packs != nil {
+		job.packs, job.winograd = packs.packs, packs.winograd
+	}
 
 	// Images are independent, so a batch is split into one contiguous
 	// range per thread. Each image is computed the same way whichever
@@ -70,6 +73,7 @@ type conv2DJob struct {
 	p                  kernels.Conv2DParams // one group of one image
 	x, y, weight, bias []float32
 	packs              []*kernels.PackedWeights // per group, or nil
+	winograd           []*kernels.WinogradWeights
 }
 
 // image computes image n of the batch.
@@ -92,6 +96,10 @@ func (j *conv2DJob) image(n int) {
 		var bg []float32
 		if j.bias != nil {
 			bg = j.bias[g*groupOutC : (g+1)*groupOutC]
+		}
+		if j.winograd != nil {
+			kernels.Conv2DWinograd(yg, xg, j.winograd[g], bg, p, j.c.FuseReLU)
+			continue
 		}
 		if j.packs != nil {
 			kernels.Conv2DPacked(yg, xg, j.packs[g], bg, p, j.c.FuseReLU)

@@ -113,7 +113,10 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 
 // Prepare returns Conv specialised for inputs of the given types: the
 // geometry is resolved once, and ForwardInto only checks that the
-// tensors still have the prepared shapes.
+// tensors still have the prepared shapes. The prepared layer packs the
+// weights once, and computes 3×3 stride-1 convolutions with Winograd's
+// method where kernels.WinogradSuitable says it is faster, which rounds
+// differently from ForwardInto (see the README's numeric contract).
 func (c Conv) Prepare(inputs []*TensorType) (IntoLayer, error) {
 	s, err := c.checkTypes(inputs)
 	if err != nil {
@@ -144,31 +147,41 @@ type preparedConv struct {
 	packed atomic.Pointer[packedWeights]
 }
 
-// packedWeights is the weights of a Conv packed per group.
+// packedWeights is the weights of a Conv packed per group: for the GEMM
+// micro-kernel, or transformed for Winograd convolution where that is
+// faster (3×3 kernels with stride 1; see kernels.WinogradSuitable).
 type packedWeights struct {
-	data  *float32 // the first element of the weights that were packed
-	n     int
-	packs []*kernels.PackedWeights
+	data     *float32 // the first element of the weights that were packed
+	n        int
+	packs    []*kernels.PackedWeights
+	winograd []*kernels.WinogradWeights
 }
 
 // packs returns the weights w packed per group, from the cache when it
 // holds these weights, or nil where the 2-D kernels do not take prepacked
 // weights (3-D and depthwise convolutions, empty weights).
-func (p *preparedConv) packs(w []float32) []*kernels.PackedWeights {
+func (p *preparedConv) packs(w []float32) *packedWeights {
 	s := p.shape
 	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
 	if len(s.axes) == 3 || len(w) == 0 || k == 0 || groupOutC == 0 || (groupInC == 1 && groupOutC == 1) {
 		return nil
 	}
 	if c := p.packed.Load(); c != nil && c.data == &w[0] && c.n == len(w) {
-		return c.packs
+		return c
 	}
 	c := &packedWeights{data: &w[0], n: len(w)}
+	params := conv2DParams(s.window.as2D(), groupInC)
+	winograd := kernels.WinogradSuitable(params, groupOutC)
 	for g := 0; g < s.groups; g++ {
-		c.packs = append(c.packs, kernels.PackWeights(w[g*groupOutC*k:(g+1)*groupOutC*k], groupOutC, k))
+		wg := w[g*groupOutC*k : (g+1)*groupOutC*k]
+		if winograd {
+			c.winograd = append(c.winograd, kernels.PackWinogradWeights(wg, groupOutC, params))
+			continue
+		}
+		c.packs = append(c.packs, kernels.PackWeights(wg, groupOutC, k))
 	}
 	p.packed.Store(c)
-	return c.packs
+	return c
 }
 
 // ForwardInto computes Y like Conv.ForwardInto for inputs of the prepared

@@ -9,6 +9,14 @@ import (
 type NodeTime struct {
 	Name, OpType string
 	Duration     time.Duration // summed over the profiled runs
+
+	// FLOPs is the node's floating-point operations per run as the
+	// operator defines them, a multiply and an add counted as two: for
+	// Conv, 2·(elements of Y)·(channels per group)·(kernel area), and
+	// for Gemm and MatMul, 2·M·N·K. It is 0 for other operators. A Conv
+	// computed with Winograd's method does fewer, so its rate
+	// FLOPs/Duration is an effective one that can exceed the peak.
+	FLOPs float64
 }
 
 // Profile runs the model runs times on inputs, as Run does, and returns the
@@ -39,7 +47,7 @@ func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error)
 
 	times := make([]NodeTime, len(m.nodes))
 	for i, node := range m.nodes {
-		times[i] = NodeTime{Name: node.Layer.Name(), OpType: node.Layer.OpType()}
+		times[i] = NodeTime{Name: node.Layer.Name(), OpType: node.Layer.OpType(), FLOPs: m.nodeFLOPs(p, i)}
 	}
 	for range runs {
 		a, _ := p.arenas.Get().(*arena)
@@ -63,4 +71,34 @@ func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error)
 		p.release(a)
 	}
 	return times, nil
+}
+
+// nodeFLOPs returns NodeTime.FLOPs of node i for the value types of p.
+func (m *Model) nodeFLOPs(p *plan, i int) float64 {
+	shape := func(ids []int, k int) []int {
+		if k >= len(ids) || ids[k] < 0 {
+			return nil
+		}
+		return p.types[ids[k]].Shape
+	}
+	in, out := m.nodeInputs[i], m.nodeOutputs[i]
+	a, w, y := shape(in, 0), shape(in, 1), shape(out, 0)
+	if len(a) == 0 || len(y) == 0 {
+		return 0
+	}
+	switch m.nodes[i].Layer.OpType() {
+	case "Conv":
+		// W is M × C/group × kernel: each output sums its last axes.
+		if len(w) < 2 {
+			return 0
+		}
+		return 2 * float64(elementCount(y)) * float64(elementCount(w[1:]))
+	case "Gemm":
+		// A holds M·K elements and Y is M×N.
+		return 2 * float64(elementCount(a)) * float64(y[len(y)-1])
+	case "MatMul":
+		// Y is (batch…)×M×N and K is A's last axis.
+		return 2 * float64(elementCount(y)) * float64(a[len(a)-1])
+	}
+	return 0
 }

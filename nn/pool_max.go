@@ -66,7 +66,8 @@ func (p MaxPool) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, er
 
 // ScratchSize returns the space for one row of partial maxima and the
 // buffers of rowPooler, or for one row of vertical maxima on the 2×2
-// stride-2 path. The path with Indices needs none.
+// stride-2 path. The 3×3 stride-2 path and the path with Indices need
+// none.
 func (p MaxPool) ScratchSize(inputs []*TensorType) (int, error) {
 	x, err := spatialType(p, inputs)
 	if err != nil {
@@ -124,10 +125,13 @@ func (p MaxPool) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error
 	if err := checkScratch(p, scratch, need); err != nil {
 		return err
 	}
-	if isPool2x2Stride2(win) {
+	switch {
+	case isPool2x2Stride2(win):
 		h, w := win.axes[0].in, win.axes[1].in
 		maxPool2x2Stride2(y, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out, scratch)
-	} else {
+	case isPool3x3Stride2(win):
+		maxPool3x3Stride2(y, x.Data, planes, win)
+	default:
 		maxPoolRows(y, x.Data, planes, win, scratch)
 	}
 	return nil
@@ -148,9 +152,10 @@ func (p MaxPool) resolve(xShape []int, buf *windowBuffer) (window, error) {
 }
 
 // maxPoolScratchSize returns the scratch elements that the path without
-// Indices needs for win. An empty output needs none, and the 2×2 stride-2
-// path needs 2*outW. Other windows need one input row of partial maxima
-// and the buffers of a rowPooler for the last axis.
+// Indices needs for win. An empty output and the 3×3 stride-2 path need
+// none, and the 2×2 stride-2 path needs 2*outW. Other windows need one
+// input row of partial maxima and the buffers of a rowPooler for the last
+// axis.
 func maxPoolScratchSize[L Layer](l L, win window) (int, error) {
 	for _, a := range win.axes {
 		if a.out == 0 {
@@ -159,6 +164,9 @@ func maxPoolScratchSize[L Layer](l L, win window) (int, error) {
 	}
 	if isPool2x2Stride2(win) {
 		return 2 * win.axes[1].out, nil
+	}
+	if isPool3x3Stride2(win) {
+		return 0, nil
 	}
 	last := win.axes[len(win.axes)-1]
 	padded, windows, ok := rowPoolerSizes(last)
@@ -202,6 +210,39 @@ func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int, scratch []f
 			kernels.MaxRows(scratch, top, bottom)
 			kernels.MaxPairs(out[oh*outW:(oh+1)*outW], scratch)
 		}
+	}
+}
+
+// isPool3x3Stride2 reports whether kernels.MaxPool3x3Stride2 computes
+// win: 2-D, kernel 3×3, stride 2, no dilation, the same padding of 0 or 1
+// before the input on both axes, and an input row and column in every
+// window. The end padding may be anything, because the kernel compares
+// only the taps inside the input. ResNet's stem pool has pads 1, and
+// SqueezeNet's pools have pads 0 with ceil mode, which can add a last
+// window that reaches past the input.
+func isPool3x3Stride2(win window) bool {
+	if len(win.axes) != 2 || win.axes[0].padBegin != win.axes[1].padBegin {
+		return false
+	}
+	for _, a := range win.axes {
+		pad := a.padBegin
+		if a.kernel != 3 || a.stride != 2 || a.dilation != 1 || (pad != 0 && pad != 1) || a.in < 1 || a.out > (a.in-1+pad)/2+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPool3x3Stride2 pools each plane with kernels.MaxPool3x3Stride2 for a
+// window that isPool3x3Stride2 accepts.
+func maxPool3x3Stride2(y, x []float32, planes int, win window) {
+	h, w := win.axes[0].in, win.axes[1].in
+	outH, outW := win.axes[0].out, win.axes[1].out
+	pad := win.axes[0].padBegin
+	for plane := 0; plane < planes; plane++ {
+		in := x[plane*h*w : (plane+1)*h*w]
+		out := y[plane*outH*outW : (plane+1)*outH*outW]
+		kernels.MaxPool3x3Stride2(out, in, h, w, outH, outW, pad)
 	}
 }
 

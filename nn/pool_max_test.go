@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -282,6 +283,166 @@ func TestMaxPoolHugeStridesAndPads(t *testing.T) {
 			case i != 4 && !math.IsInf(float64(v), -1):
 				t.Errorf("channel %d output %d = %v, want -Inf (only padding)", c, i, v)
 			}
+		}
+	}
+}
+
+// BenchmarkMaxPool times ForwardInto on the stem pool inputs of
+// ResNet and VGG-style networks, 1×64×112×112, and of SqueezeNet 1.1,
+// 1×64×111×111. Bytes are the input plus the output.
+func BenchmarkMaxPool(b *testing.B) {
+	k3, s2 := []int{3, 3}, []int{2, 2}
+	cases := []struct {
+		name string
+		pool MaxPool
+		side int // input height and width
+	}{
+		{"2x2_stride_2", MaxPool{NodeName: "pool", KernelShape: []int{2, 2}, Strides: s2}, 112},
+		{"3x3_stride_2_pad_1", MaxPool{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}}, 112},
+		{"3x3_stride_2_pad_0_ceil", MaxPool{NodeName: "pool", KernelShape: k3, Strides: s2, CeilMode: true}, 111},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			x, err := New(1, 64, tc.side, tc.side)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range x.Data {
+				x.Data[i] = float32(2*rng.Float64() - 1)
+			}
+			inputs := []*Tensor{x}
+			types, err := tc.pool.InferTypes(typesOf(inputs), inputs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			y, err := New(types[0].Shape...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size, err := tc.pool.ScratchSize(typesOf(inputs))
+			if err != nil {
+				b.Fatal(err)
+			}
+			scratch := make([]float32, size)
+			b.SetBytes(int64(4 * (len(x.Data) + len(y.Data))))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := tc.pool.ForwardInto([]*Tensor{y}, inputs, scratch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestMaxPool3x3Stride2MatchesGeneralPath checks that the 3×3 stride-2
+// kernel gives the bits of the general path, which it replaced for these
+// windows: NaN payloads, signed zeros and the all-ones NaN of the
+// assembly included. The sizes cover odd and even sides, and every
+// attribute set must take the kernel for some of them.
+func TestMaxPool3x3Stride2MatchesGeneralPath(t *testing.T) {
+	nanPayloads := []uint32{0x7fc00000, 0xffc00000, 0x7fc12345, 0xffd00001, 0x7f800001, 0xff800002}
+	special := []float32{float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	for _, bits := range nanPayloads {
+		special = append(special, math.Float32frombits(bits))
+	}
+
+	k3, s2 := []int{3, 3}, []int{2, 2}
+	pools := []MaxPool{
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}, CeilMode: true},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{1, 1, 0, 0}},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{1, 1, 2, 2}, CeilMode: true},
+		{NodeName: "pool", KernelShape: k3, Strides: s2},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, CeilMode: true},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{0, 0, 1, 1}},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, Pads: []int{0, 0, 1, 1}, CeilMode: true},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, AutoPad: "SAME_UPPER"},
+		{NodeName: "pool", KernelShape: k3, Strides: s2, AutoPad: "SAME_LOWER"},
+	}
+	var sides []int
+	for n := 1; n <= 20; n++ {
+		sides = append(sides, n)
+	}
+	widths := append(slices.Clone(sides), 36, 37, 55, 111, 112)
+
+	rng := rand.New(rand.NewPCG(9, 10))
+	kernelRuns := make([]int, len(pools)) // sizes that took the kernel, per pool
+	for _, h := range sides {
+		for _, w := range widths {
+			for p, pool := range pools {
+				x := randomTensor(t, rng, 1, 3, h, w)
+				for i := range x.Data {
+					if rng.IntN(4) == 0 {
+						x.Data[i] = special[rng.IntN(len(special))]
+					}
+				}
+				var buf windowBuffer
+				win, err := pool.resolve(x.Shape, &buf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outH, outW := win.axes[0].out, win.axes[1].out
+				if !isPool3x3Stride2(win) || outH == 0 || outW == 0 {
+					continue
+				}
+				kernelRuns[p]++
+				got := make([]float32, 3*outH*outW)
+				maxPool3x3Stride2(got, x.Data, 3, win)
+
+				want := make([]float32, len(got))
+				padded, windows, _ := rowPoolerSizes(win.axes[1])
+				scratch := make([]float32, w+padded+windows)
+				maxPoolRows(want, x.Data, 3, win, scratch)
+
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%dx%d, pads %v, auto_pad %q, ceil %v: output %d has bits %#08x, general path %#08x",
+							h, w, pool.Pads, pool.AutoPad, pool.CeilMode, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	}
+	for p, n := range kernelRuns {
+		if n == 0 {
+			t.Errorf("pads %v, auto_pad %q, ceil %v: no size took the 3x3 stride-2 kernel",
+				pools[p].Pads, pools[p].AutoPad, pools[p].CeilMode)
+		}
+	}
+}
+
+func TestIsPool3x3Stride2(t *testing.T) {
+	k3, s2 := []int{3, 3}, []int{2, 2}
+	cases := []struct {
+		name string
+		pool MaxPool
+		h, w int
+		want bool
+	}{
+		{"ResNet stem", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}}, 112, 112, true},
+		{"odd input ceil", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}, CeilMode: true}, 7, 7, true},
+		{"SAME_UPPER even input", MaxPool{KernelShape: k3, Strides: s2, AutoPad: "SAME_UPPER"}, 8, 8, true},
+		{"SAME_LOWER even input", MaxPool{KernelShape: k3, Strides: s2, AutoPad: "SAME_LOWER"}, 8, 8, true},
+		{"no padding", MaxPool{KernelShape: k3, Strides: s2}, 9, 9, true},
+		{"SqueezeNet no padding ceil", MaxPool{KernelShape: k3, Strides: s2, CeilMode: true}, 111, 111, true},
+		{"no padding even input ceil", MaxPool{KernelShape: k3, Strides: s2, CeilMode: true}, 8, 8, true},
+		{"window in end padding only", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{1, 1, 5, 5}}, 2, 2, false},
+		{"unpadded window in end padding only", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{0, 0, 3, 3}}, 2, 2, false},
+		{"pad 2", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{2, 2, 2, 2}}, 9, 9, false},
+		{"dilation 2", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{1, 1, 1, 1}, Dilations: []int{2, 2}}, 9, 9, false},
+		{"stride 1", MaxPool{KernelShape: k3, Pads: []int{1, 1, 1, 1}}, 9, 9, false},
+		{"pad 1 on one axis only", MaxPool{KernelShape: k3, Strides: s2, Pads: []int{1, 0, 1, 0}}, 9, 9, false},
+	}
+	for _, tc := range cases {
+		var buf windowBuffer
+		win, err := tc.pool.resolve([]int{1, 1, tc.h, tc.w}, &buf)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := isPool3x3Stride2(win); got != tc.want {
+			t.Errorf("%s: isPool3x3Stride2 = %v, want %v (window %+v)", tc.name, got, tc.want, win.axes)
 		}
 	}
 }

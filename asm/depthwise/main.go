@@ -1,6 +1,7 @@
-// Command depthwise generates the AVX2+FMA row kernel of depthwise
-// convolution: each output is a bias plus a weighted sum of taps at fixed
-// offsets, optionally followed by ReLU.
+// Command depthwise generates the AVX2+FMA kernels of depthwise
+// convolution: the row kernel, where each output is a bias plus a weighted
+// sum of taps at fixed offsets, optionally followed by ReLU, and the
+// whole-plane kernels of 3×3 filters with stride 1 and 2.
 package main
 
 import (
@@ -21,7 +22,14 @@ var stages = []int{8, 4, 2, 1}
 
 func main() {
 	ConstraintExpr("!purego")
+	tapsRow()
+	plane3x3(1)
+	plane3x3(2)
+	Generate()
+}
 
+// tapsRow emits tapsRowFMA.
+func tapsRow() {
 	TEXT("tapsRowFMA", NOSPLIT, "func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)")
 	Doc(
 		"tapsRowFMA stores bias + sum over t of weights[t]*src[offsets[t]+x] in",
@@ -58,7 +66,6 @@ func main() {
 	Label("done")
 	VZEROUPPER()
 	RET()
-	Generate()
 }
 
 // stage emits a loop that computes 8*blocks outputs per iteration while at

@@ -1,4 +1,4 @@
-// Command pool generates the AVX2 row kernels of max pooling.
+// Command pool generates the AVX2 kernels of max pooling.
 package main
 
 import (
@@ -46,6 +46,7 @@ func main() {
 	ConstraintExpr("!purego")
 	maxRows()
 	maxPairs()
+	maxPool3x3Stride2()
 	clamp()
 	Generate()
 }

@@ -23,6 +23,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Int("warmup", 5, "untimed runs first, which also build the memory plan")
 	measurePeak := fs.Bool("peak", true, "measure the FMA peak of one core (about 0.3 s) and report it")
 	profile := fs.Bool("profile", false, "also time each node, and each operator type, over the timed runs")
+	layers := fs.Bool("layers", false, "the same as -profile: per-node time, GFLOPS and share of the FMA peak")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,24 +84,28 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "kernels:    %s, %d %s\n", kernels.Implementation(), kernels.Threads(), threadWord)
 	fmt.Fprintf(stdout, "latency:    median %s, best %s over %d runs\n", formatMillis(median), formatMillis(times[0]), len(times))
 	fmt.Fprintf(stdout, "throughput: %.1f images/s at the median (%d per run)\n", float64(images)/median.Seconds(), images)
+	var peakGFLOPS float64
 	if *measurePeak {
 		if gflops, ok := peak.Measure(300 * time.Millisecond); ok {
+			peakGFLOPS = gflops
 			fmt.Fprintf(stdout, "fma peak:   %.1f GFLOPS on one core (measured now)\n", gflops)
 		}
 	}
-	if *profile {
+	if *profile || *layers {
 		times, err := model.Profile(inputs, *runs)
 		if err != nil {
 			return err
 		}
-		printProfile(stdout, times, *runs)
+		printProfile(stdout, times, *runs, peakGFLOPS*float64(kernels.Threads()))
 	}
 	return nil
 }
 
 // printProfile writes the mean time per run of each node, then of each
-// operator type, with its share of the total.
-func printProfile(w io.Writer, times []nn.NodeTime, runs int) {
+// operator type, with its share of the total. For nodes with a FLOP count
+// it adds the rate and, when peak (GFLOPS of all the threads) is not 0,
+// the rate's share of it.
+func printProfile(w io.Writer, times []nn.NodeTime, runs int, peak float64) {
 	var total time.Duration
 	byOp := make(map[string]time.Duration)
 	var ops []string
@@ -119,9 +124,17 @@ func printProfile(w io.Writer, times []nn.NodeTime, runs int) {
 	}
 	perRun := func(d time.Duration) string { return formatMillis(d / time.Duration(runs)) }
 
-	fmt.Fprintf(w, "\nper node, mean of %d runs:\n", runs)
+	fmt.Fprintf(w, "\nper node, mean of %d runs (GFLOPS of Winograd convolutions count the direct method's operations):\n", runs)
 	for _, t := range times {
-		fmt.Fprintf(w, "  %-20s %-28q %12s %5.1f %%\n", t.OpType, t.Name, perRun(t.Duration), share(t.Duration))
+		rate := ""
+		if t.FLOPs > 0 && t.Duration > 0 {
+			gflops := t.FLOPs * float64(runs) / t.Duration.Seconds() / 1e9
+			rate = fmt.Sprintf(" %8.1f GFLOPS", gflops)
+			if peak > 0 {
+				rate += fmt.Sprintf(" %4.0f %% of peak", 100*gflops/peak)
+			}
+		}
+		fmt.Fprintf(w, "  %-20s %-28q %12s %5.1f %%%s\n", t.OpType, t.Name, perRun(t.Duration), share(t.Duration), rate)
 	}
 	slices.SortStableFunc(ops, func(a, b string) int { return int(byOp[b] - byOp[a]) })
 	fmt.Fprintf(w, "\nper operator type:\n")

@@ -14,7 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/simdnn/simdnn/internal/peak"
 	"github.com/simdnn/simdnn/models/mnist"
 )
 
@@ -259,10 +261,16 @@ func TestBenchReportsLatency(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("-profile: exit code %d, stderr:\n%s", code, errOut)
 	}
-	for _, want := range []string{"per node, mean of 2 runs:", "per operator type:", "Conv ", "total"} {
+	for _, want := range []string{"per node, mean of 2 runs", "per operator type:", "Conv ", "total", "GFLOPS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("-profile output lacks %q:\n%s", want, out)
 		}
+	}
+	// The share of the peak needs the assembly peak loop, which purego
+	// builds lack.
+	code, out, errOut = runCommand("bench", "-runs", "2", "-layers", "../../testdata/zoo/resnet8_cifar/model.onnx")
+	if _, measured := peak.Measure(time.Millisecond); code != 0 || (measured && !strings.Contains(out, "% of peak")) {
+		t.Errorf("-layers: exit code %d, no share of the peak in the output:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 
 	code, out, _ = runCommand("bench", "-runs", "1", "-peak=false", "-batch", "3")

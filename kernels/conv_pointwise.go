@@ -1,0 +1,95 @@
+package kernels
+
+// Pointwise convolution: a 1×1 kernel with stride 1 and no padding is the
+// plain GEMM weights (m×channels) times the image (channels×pixels), whose
+// rows are the image's channels as they lie in memory. The implicit-GEMM
+// micro-kernel reads each 16-pixel tile straight from the image, across
+// row boundaries, so nothing is copied or packed but the weights and a
+// last partial tile. The general paths would either pack every column of
+// the image or, in the implicit path, cut every output row into tiles and
+// waste the partial tile at each row's end (a quarter of the work at
+// 7×7).
+
+// isPointwise reports whether p is such a convolution.
+func isPointwise(p Conv2DParams) bool {
+	return p.KernelH == 1 && p.KernelW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadTop == 0 && p.PadLeft == 0 && p.OutH == p.Height && p.OutW == p.Width
+}
+
+// convPointwise computes dst (m×n) = weights (m×k) times src (k×n), then
+// applies ep. Bands of whole tiles run in parallel when the work is large
+// enough.
+func convPointwise(dst, src []float32, weights aSource, m, k, n int, ep epilogue) {
+	work := float64(m) * float64(n) * float64(k)
+	tiles := (n + gemmNR - 1) / gemmNR
+	parts := max(1, min(Threads(), tiles, int(work/minParallelWork)))
+	if parts == 1 {
+		convPointwiseCols(dst, src, weights, m, k, n, 0, n, ep)
+		return
+	}
+	convPointwiseSplit(parts, dst, src, weights, m, k, n, ep)
+}
+
+// convPointwiseSplit computes bands of columns on the worker pool. It is a
+// function of its own so that the closure allocates only on this path.
+func convPointwiseSplit(parts int, dst, src []float32, weights aSource, m, k, n int, ep epilogue) {
+	parallelFor(parts, func(part int) {
+		j0, j1 := bandBounds(n, parts, gemmNR, part)
+		convPointwiseCols(dst, src, weights, m, k, n, j0, j1, ep)
+	})
+}
+
+// convPointwiseCols computes columns [j0, j1) of dst, where j0 is a
+// multiple of gemmNR.
+func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int, ep epilogue) {
+	ws := getGemmWorkspace()
+	defer putGemmWorkspace(ws)
+	ks := impl
+
+	// Tiles that end before column n read the image in place. A last
+	// partial tile would read past the last channel's row, so its columns
+	// are copied into a zero-padded k×16 panel first.
+	full := j0 + (j1-j0)/gemmNR*gemmNR
+	var tail []float32
+	if full < j1 {
+		tail = getScratch(k * gemmNR)
+		defer putScratch(tail)
+		for p := 0; p < k; p++ {
+			row := tail[p*gemmNR : (p+1)*gemmNR]
+			copy(row, src[p*n+full:p*n+j1])
+			clear(row[j1-full:])
+		}
+	}
+
+	offsets := getIntScratch(2 * min(k, gemmKC))
+	defer putIntScratch(offsets)
+	imageOffsets, tailOffsets := offsets[:min(k, gemmKC)], offsets[min(k, gemmKC):]
+	for p := range imageOffsets {
+		imageOffsets[p] = p * n
+		tailOffsets[p] = p * gemmNR
+	}
+
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		imageSpan := offsetSpan{min: 0, max: (kc - 1) * n}
+		tailSpan := offsetSpan{min: 0, max: (kc - 1) * gemmNR}
+		accumulate := pc > 0
+		last := pc+kc == k
+
+		for ic := 0; ic < m; ic += gemmMC {
+			mc := min(gemmMC, m-ic)
+			aBlock := weights.block(ws, ic, mc, pc, kc)
+			tileEp := epilogue{}
+			if last {
+				tileEp = ep.rows(ic)
+			}
+			c := dst[ic*n:]
+			for j := j0; j < full; j += gemmNR {
+				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, gemmNR, accumulate, tileEp)
+			}
+			if tail != nil {
+				implicitTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:], tailOffsets[:kc], tailSpan, c[full:], n, j1-full, accumulate, tileEp)
+			}
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package kernels
+
+// winogradRun is one call of Conv2DWinograd. The tile rows are cut into
+// blocks of blockRows rows. A block is transformed, multiplied and
+// transformed back with buffers small enough to stay in the caches: by
+// one goroutine per block when there are enough blocks to share, or, for
+// small images, by all the goroutines together, phase by phase.
+type winogradRun struct {
+	dst, src, bias []float32
+	weights        *WinogradWeights
+	p              Conv2DParams
+	relu           bool
+	m, mPadded     int // filters; rounded up to whole micro-kernel rows
+	tilesH, tilesW int
+	points         int // 36 for 4×4 tiles, 16 for 2×2 tiles
+	groups         int // groups of winogradGroup tiles per tile row (4×4 tiles)
+	rowLen         int // floats per padded input row (4×4 tiles)
+	blockRows      int // tile rows per block
+	tileStride     int // floats per row of a block's V and M matrices
+
+	// sharedLen is the size of a block's V and M matrices, privateLen that
+	// of the rows that one goroutine transforms at a time.
+	sharedLen, privateLen int
+}
+
+// winogradBlockTiles is about the number of tiles per block: enough
+// columns for the GEMMs to reach full speed, few enough that a block's
+// transformed input and products stay near the L2 cache for 64 channels.
+// On ResNet's layers, sizes from 16 to 256 ran within a few percent of
+// each other on one core, and 32 scaled best to two cores.
+const winogradBlockTiles = 32
+
+// winogradMinBlockTiles is the fewest tiles that a block gets so that
+// goroutines can have one each: below one micro-kernel width, the GEMMs
+// would compute mostly padding.
+const winogradMinBlockTiles = gemmNR
+
+func newWinogradRun(dst, src []float32, weights *WinogradWeights, bias []float32, p Conv2DParams, relu bool, parts int) winogradRun {
+	r := winogradRun{dst: dst, src: src, bias: bias, weights: weights, p: p, relu: relu, m: weights.m}
+	r.mPadded = roundUp(r.m, gemmMR)
+	r.points = len(weights.points)
+	out := winogradOut
+	if weights.small {
+		out = 2
+	}
+	r.tilesH = (p.OutH + out - 1) / out
+	r.tilesW = (p.OutW + out - 1) / out
+	r.blockRows = winogradBlockRows(r.tilesH, r.tilesW, parts)
+	r.tileStride = winogradTileStride(r.blockRows * r.tilesW)
+	r.sharedLen = r.points * (p.Channels + r.mPadded) * r.tileStride
+	if weights.small {
+		return r
+	}
+	r.groups = (r.tilesW + winogradGroup - 1) / winogradGroup
+	// winogradRowsFMA reads 32*groups+4 floats of a row; the rest pads the
+	// row to whole vectors for winogradColumnsFMA.
+	r.rowLen = 32*r.groups + 8
+	r.privateLen = (4*r.blockRows+2)*r.rowLen + // padded input rows
+		winogradIn*r.rowLen + // Bᵀ·d of one tile row
+		winogradOut*32*r.groups // one tile row of output
+	return r
+}
+
+// winogradBlockRows returns the tile rows per block for parts goroutines:
+// blocks of at most about winogradBlockTiles tiles, and for several
+// goroutines the block count that spreads the rows most evenly over them,
+// unless the blocks would get fewer than winogradMinBlockTiles tiles.
+func winogradBlockRows(tilesH, tilesW, parts int) int {
+	rows := max(1, min(tilesH, (winogradBlockTiles+tilesW/2)/tilesW))
+	if parts == 1 {
+		return rows
+	}
+	best, bestLoad := rows, 0
+	for blocks := parts; blocks <= tilesH; blocks += parts {
+		candidate := (tilesH + blocks - 1) / blocks
+		if candidate > rows {
+			continue // larger blocks than preferred spill from the L2 cache
+		}
+		if candidate*tilesW < winogradMinBlockTiles {
+			break
+		}
+		// load is the most tile rows that one goroutine computes; ties go
+		// to the size nearest the preferred one.
+		used := (tilesH + candidate - 1) / candidate
+		load := (used + parts - 1) / parts * candidate
+		if bestLoad == 0 || load < bestLoad || (load == bestLoad && abs(candidate-rows) < abs(best-rows)) {
+			best, bestLoad = candidate, load
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// blocks returns the number of blocks of tile rows.
+func (r *winogradRun) blocks() int { return (r.tilesH + r.blockRows - 1) / r.blockRows }
+
+// bounds returns the tile rows of block b.
+func (r *winogradRun) bounds(b int) (ty0, ty1 int) {
+	ty0 = b * r.blockRows
+	return ty0, min(ty0+r.blockRows, r.tilesH)
+}
+
+// split computes the blocks in parts contiguous ranges on the worker pool.
+// Each block is computed the same way whichever goroutine runs it, so the
+// result does not depend on parts. Its value receiver keeps the closure's
+// copy of r, which escapes to the heap, on this path only.
+func (r winogradRun) split(parts int) {
+	blocks := r.blocks()
+	parallelFor(parts, func(part int) {
+		r.blockRange(part*blocks/parts, (part+1)*blocks/parts)
+	})
+}
+
+// blockRange computes blocks [b0, b1) with one set of buffers.
+func (r *winogradRun) blockRange(b0, b1 int) {
+	shared := getScratch(r.sharedLen)
+	defer putScratch(shared)
+	private := getScratch(r.privateLen)
+	defer putScratch(private)
+	offsets := getIntScratch(gemmKC)
+	defer putIntScratch(offsets)
+	ks := impl // a copy, so the whole call uses one implementation
+
+	for b := b0; b < b1; b++ {
+		ty0, ty1 := r.bounds(b)
+		v, mm := r.matrices(shared)
+		r.input(&ks, v, private, 0, r.p.Channels, ty0, ty1)
+		r.products(&ks, mm, v, offsets, (ty1-ty0)*r.tilesW, 0, r.points)
+		r.output(&ks, mm, private, 0, r.m, ty0, ty1)
+	}
+}
+
+// shared computes each block with parts goroutines: the input transform
+// split over channels, the GEMMs over points and the output transform
+// over filters. Every element is computed as in blockRange, so the result
+// is the same. Its value receiver keeps the closures' copies of r on this
+// path only.
+func (r winogradRun) shared(parts int) {
+	shared := getScratch(r.sharedLen)
+	defer putScratch(shared)
+	v, mm := r.matrices(shared)
+	ks := impl
+
+	for b := 0; b < r.blocks(); b++ {
+		ty0, ty1 := r.bounds(b)
+		parallelFor(parts, func(part int) {
+			private := getScratch(r.privateLen)
+			defer putScratch(private)
+			c0, c1 := bandBounds(r.p.Channels, parts, 1, part)
+			r.input(&ks, v, private, c0, c1, ty0, ty1)
+		})
+		parallelFor(parts, func(part int) {
+			offsets := getIntScratch(gemmKC)
+			defer putIntScratch(offsets)
+			q0, q1 := bandBounds(r.points, parts, 1, part)
+			r.products(&ks, mm, v, offsets, (ty1-ty0)*r.tilesW, q0, q1)
+		})
+		parallelFor(parts, func(part int) {
+			private := getScratch(r.privateLen)
+			defer putScratch(private)
+			o0, o1 := bandBounds(r.m, parts, 1, part)
+			r.output(&ks, mm, private, o0, o1, ty0, ty1)
+		})
+	}
+}
+
+// matrices splits a shared buffer into a block's V (points × channels ×
+// tileStride) and M (points × mPadded × tileStride). In both, tile
+// (ty, tx) of the block's first tile row ty0 is column (ty-ty0)*tilesW + tx.
+func (r *winogradRun) matrices(shared []float32) (v, mm []float32) {
+	vLen := r.points * r.p.Channels * r.tileStride
+	return shared[:vLen], shared[vLen:r.sharedLen]
+}
+
+// input writes V for channels [c0, c1) of tile rows [ty0, ty1).
+func (r *winogradRun) input(ks *kernelSet, v, private []float32, c0, c1, ty0, ty1 int) {
+	if r.weights.small {
+		r.smallInput(v, c0, c1, ty0, ty1)
+		return
+	}
+	p := r.p
+	ts := r.tileStride
+	stripLen := (4*(ty1-ty0) + 2) * r.rowLen
+	strip, z := private[:stripLen], private[stripLen:stripLen+winogradIn*r.rowLen]
+
+	// V[q][c] = point q of the transformed input of channel c, one column
+	// per tile. A tile row's last group spills up to 7 tiles into the
+	// next tile row, which overwrites them (rows go in order), or into
+	// the slack past the block's last tile.
+	planeLen := p.Height * p.Width
+	for c := c0; c < c1; c++ {
+		r.padRows(strip, r.src[c*planeLen:(c+1)*planeLen], 4*ty0-p.PadTop, 4*(ty1-ty0)+2)
+		for ty := ty0; ty < ty1; ty++ {
+			ks.winogradColumns(z, strip[4*(ty-ty0)*r.rowLen:], r.rowLen, r.rowLen)
+			ks.winogradRows(v[c*ts+(ty-ty0)*r.tilesW:], p.Channels*ts, z, r.rowLen, r.groups)
+		}
+	}
+}
+
+// output writes the outputs of filters [o0, o1) of tile rows [ty0, ty1):
+// Y = Aᵀ·M·A, 4 output rows of a tile row at a time.
+func (r *winogradRun) output(ks *kernelSet, mm, private []float32, o0, o1, ty0, ty1 int) {
+	if r.weights.small {
+		r.smallOutput(mm, o0, o1, ty0, ty1)
+		return
+	}
+	p := r.p
+	ts := r.tileStride
+	outW := 32 * r.groups
+	out := private[len(private)-winogradOut*outW:]
+	outPlane := p.OutH * p.OutW
+	for o := o0; o < o1; o++ {
+		var bias float32
+		if r.bias != nil {
+			bias = r.bias[o]
+		}
+		for ty := ty0; ty < ty1; ty++ {
+			ks.winogradOutput(out, outW, mm[o*ts+(ty-ty0)*r.tilesW:], r.mPadded*ts, r.groups, bias, r.relu)
+			for i := 0; i < min(winogradOut, p.OutH-4*ty); i++ {
+				y := 4*ty + i
+				copy(r.dst[o*outPlane+y*p.OutW:o*outPlane+(y+1)*p.OutW], out[i*outW:])
+			}
+		}
+	}
+}
+
+// products computes M[q] = U[q]·V[q] for the points [q0, q1): each is a
+// filters×channels by channels×tiles GEMM, computed by the implicit-GEMM
+// micro-kernel with row p of V's panel at p*tileStride, so V is never
+// packed. M has mPadded rows and V slack columns, so that every tile is a
+// full 6×16 one.
+func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, tiles, q0, q1 int) {
+	ts := r.tileStride
+	channels := r.p.Channels
+	for p := range offsets {
+		offsets[p] = p * ts
+	}
+	for q := q0; q < q1; q++ {
+		u := r.weights.points[q]
+		vq := v[q*channels*ts : (q+1)*channels*ts]
+		mq := mm[q*r.mPadded*ts : (q+1)*r.mPadded*ts]
+		for pc := 0; pc < channels; pc += gemmKC {
+			kc := min(gemmKC, channels-pc)
+			span := offsetSpan{min: 0, max: (kc - 1) * ts}
+			for t0 := 0; t0 < tiles; t0 += gemmNR {
+				src := vq[pc*ts+t0:]
+				for ic := 0; ic < r.m; ic += gemmMC {
+					mc := min(gemmMC, r.m-ic)
+					aBlock := u.block(ic, pc, mc, kc)
+					for ir := 0; ir < mc; ir += gemmMR {
+						ks.convTile(kc, aBlock[ir*kc:(ir+gemmMR)*kc], src, offsets[:kc], span, mq[(ic+ir)*ts+t0:], ts, pc > 0, nil, false)
+					}
+				}
+			}
+		}
+	}
+}
+
+// padRows copies rows first, first+1, ..., first+count-1 of the
+// Height×Width plane src into strip, rowLen floats per row, with column x
+// of the input at x+PadLeft and zeros around it (rows outside the plane
+// are all zero).
+func (r *winogradRun) padRows(strip, src []float32, first, count int) {
+	p := r.p
+	lo := min(p.PadLeft, r.rowLen)
+	hi := min(p.PadLeft+p.Width, r.rowLen)
+	for i := 0; i < count; i++ {
+		row := strip[i*r.rowLen : (i+1)*r.rowLen]
+		y := first + i
+		if y < 0 || y >= p.Height {
+			clear(row)
+			continue
+		}
+		clear(row[:lo])
+		copy(row[lo:hi], src[y*p.Width:])
+		clear(row[hi:])
+	}
+}

@@ -113,10 +113,11 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 
 // Prepare returns Conv specialised for inputs of the given types: the
 // geometry is resolved once, and ForwardInto only checks that the
-// tensors still have the prepared shapes. The prepared layer packs the
-// weights once, and computes 3×3 stride-1 convolutions with Winograd's
-// method where kernels.WinogradSuitable says it is faster, which rounds
-// differently from ForwardInto (see the README's numeric contract).
+// tensors still have the prepared shapes. In a Model, when W is constant,
+// the prepared layer packs the weights once and computes 3×3 stride-1
+// convolutions with Winograd's method where kernels.WinogradSuitable says
+// it is faster, which rounds differently from ForwardInto (see the
+// README's numeric contract).
 func (c Conv) Prepare(inputs []*TensorType) (IntoLayer, error) {
 	s, err := c.checkTypes(inputs)
 	if err != nil {
@@ -140,11 +141,15 @@ type preparedConv struct {
 	inputs [3][]int // shapes of X, W and B (nil when B is absent)
 	output []int
 
-	// packed caches the weights packed for the GEMM micro-kernel, for the
-	// weight tensor whose elements it names. A model's weights are
-	// initializers that do not change, so runs after the first skip
-	// packing; other weights are packed again when their elements differ.
-	packed atomic.Pointer[packedWeights]
+	// constantWeights is set by a Model when W has the same elements in
+	// every run (an initializer, or a value computed while planning).
+	// Only then are the weights packed once and cached in packed, for the
+	// tensor whose first element and length it records. Weights that may
+	// change between runs (computed by another node, or a model input) are
+	// packed during each call instead: an address says nothing about the
+	// elements behind it, because the memory plan reuses buffers.
+	constantWeights bool
+	packed          atomic.Pointer[packedWeights]
 }
 
 // packedWeights is the weights of a Conv packed per group: for the GEMM
@@ -159,11 +164,12 @@ type packedWeights struct {
 
 // packs returns the weights w packed per group, from the cache when it
 // holds these weights, or nil where the 2-D kernels do not take prepacked
-// weights (3-D and depthwise convolutions, empty weights).
+// weights (3-D and depthwise convolutions, empty weights) or the weights
+// are not constant.
 func (p *preparedConv) packs(w []float32) *packedWeights {
 	s := p.shape
 	groupInC, groupOutC, k := s.groupInC(), s.groupOutC(), s.patchSize
-	if len(s.axes) == 3 || len(w) == 0 || k == 0 || groupOutC == 0 || (groupInC == 1 && groupOutC == 1) {
+	if !p.constantWeights || len(s.axes) == 3 || len(w) == 0 || k == 0 || groupOutC == 0 || (groupInC == 1 && groupOutC == 1) {
 		return nil
 	}
 	if c := p.packed.Load(); c != nil && c.data == &w[0] && c.n == len(w) {

@@ -314,8 +314,22 @@ func (m *Model) chooseStep(i int, node Node, v *valueTypes) (planStep, error) {
 			if err != nil {
 				return step, fmt.Errorf("node %q: %w", node.Layer.Name(), err)
 			}
+			if conv, ok := prepared.(*preparedConv); ok {
+				conv.constantWeights = m.isConstant(v, m.nodeInputs[i], 1)
+			}
 			step.into = prepared
 		}
 	}
 	return step, nil
+}
+
+// isConstant reports whether input k of a node, given as value ids, has
+// the same elements in every run of a plan built from v: an initializer
+// that no input replaces, or a value that planning computed in advance.
+func (m *Model) isConstant(v *valueTypes, ids []int, k int) bool {
+	if k >= len(ids) || ids[k] < 0 {
+		return false
+	}
+	id := ids[k]
+	return m.constant[id] || (id < len(v.known) && v.known[id] != nil)
 }

@@ -162,19 +162,14 @@ func (b imageB) padPlane(dst, src []float32) {
 	for r := 0; r < b.paddedH; r++ {
 		row := dst[r*b.rowLen : (r+1)*b.rowLen]
 		y := r - p.PadTop
-		if y < 0 || y >= p.Height {
-			clear(row)
+		if p.StrideW == 1 || y < 0 || y >= p.Height {
+			padRow(row[:b.paddedW], src, p, y)
+			clear(row[b.paddedW:])
 			continue
 		}
 		lo := min(p.PadLeft, b.paddedW)
 		hi := min(p.PadLeft+p.Width, b.paddedW)
 		in := src[y*p.Width : y*p.Width+(hi-lo)]
-		if p.StrideW == 1 {
-			clear(row[:lo])
-			copy(row[lo:hi], in)
-			clear(row[hi:])
-			continue
-		}
 		clear(row)
 		// Column col goes to phase col%StrideW at col/StrideW: walk each
 		// phase with a running index instead of dividing per element.
@@ -189,6 +184,21 @@ func (b imageB) padPlane(dst, src []float32) {
 			}
 		}
 	}
+}
+
+// padRow writes row y of the Height×Width plane src into row, with input
+// column x at x+PadLeft (clipped to len(row)) and zeros around it. A row y
+// outside the plane is all zeros.
+func padRow(row, src []float32, p Conv2DParams, y int) {
+	if y < 0 || y >= p.Height {
+		clear(row)
+		return
+	}
+	lo := min(p.PadLeft, len(row))
+	hi := min(p.PadLeft+p.Width, len(row))
+	clear(row[:lo])
+	copy(row[lo:hi], src[y*p.Width:y*p.Width+(hi-lo)])
+	clear(row[hi:])
 }
 
 func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {

@@ -6,9 +6,9 @@ import (
 )
 
 // Pointwise convolutions read tiles across image rows and copy only the
-// last partial tile: pixel counts below, at and just past multiples of
-// 16, channel counts past one GEMM block, and filter counts past one
-// block, on 1 and several threads.
+// last partial tile. The cases cover pixel counts below, at and just past
+// multiples of 16, and channel and filter counts past one GEMM block, on 1
+// and several threads.
 func TestConvPointwiseMatchesDirect(t *testing.T) {
 	defer SetThreads(0)
 	forEachImpl(t, func(t *testing.T) {

@@ -127,19 +127,7 @@ func (g depthwiseGeometry) plane(dst, src, weights []float32, bias float32, relu
 	p := g.p
 	padded = padded[:g.paddedH*g.paddedW]
 	for r := 0; r < g.paddedH; r++ {
-		row := padded[r*g.paddedW : (r+1)*g.paddedW]
-		y := r - p.PadTop
-		if y < 0 || y >= p.Height {
-			clear(row)
-			continue
-		}
-		// Columns [PadLeft, PadLeft+Width) of the padded row hold the
-		// image row, clipped to the padded width.
-		lo := min(p.PadLeft, g.paddedW)
-		hi := min(p.PadLeft+p.Width, g.paddedW)
-		clear(row[:lo])
-		copy(row[lo:hi], src[y*p.Width:y*p.Width+(hi-lo)])
-		clear(row[hi:])
+		padRow(padded[r*g.paddedW:(r+1)*g.paddedW], src, p, r-p.PadTop)
 	}
 
 	for y := 0; y < p.OutH; y++ {

@@ -170,6 +170,8 @@ func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32
 		return
 	}
 
+	// An estimate of the GEMMs' multiply-adds: 36 per 16 outputs with 4×4
+	// tiles. With 2×2 tiles (16 per 4 outputs) it is an underestimate.
 	work := float64(m) * float64(p.Channels) * float64(n) * winogradPoints / 16
 	parts := max(1, min(Threads(), int(work/minParallelWork)))
 	run := newWinogradRun(dst, src, weights, bias, p, relu, parts)

@@ -1,10 +1,10 @@
 package kernels
 
 // winogradRun is one call of Conv2DWinograd. The tile rows are cut into
-// blocks of blockRows rows. A block is transformed, multiplied and
-// transformed back with buffers small enough to stay in the caches: by
-// one goroutine per block when there are enough blocks to share, or, for
-// small images, by all the goroutines together, phase by phase.
+// blocks of blockRows rows, whose buffers are small enough to stay in the
+// caches. When there are enough blocks to share, each goroutine computes
+// whole blocks. For small images, all the goroutines share the phases of
+// each block instead.
 type winogradRun struct {
 	dst, src, bias []float32
 	weights        *WinogradWeights
@@ -61,10 +61,10 @@ func newWinogradRun(dst, src []float32, weights *WinogradWeights, bias []float32
 	return r
 }
 
-// winogradBlockRows returns the tile rows per block for parts goroutines:
-// blocks of at most about winogradBlockTiles tiles, and for several
-// goroutines the block count that spreads the rows most evenly over them,
-// unless the blocks would get fewer than winogradMinBlockTiles tiles.
+// winogradBlockRows returns the tile rows per block for parts goroutines.
+// Blocks get at most about winogradBlockTiles tiles. For several
+// goroutines it picks the block count that spreads the rows most evenly
+// over them, as long as each block keeps winogradMinBlockTiles tiles.
 func winogradBlockRows(tilesH, tilesW, parts int) int {
 	rows := max(1, min(tilesH, (winogradBlockTiles+tilesW/2)/tilesW))
 	if parts == 1 {
@@ -126,10 +126,10 @@ func (r *winogradRun) blockRange(b0, b1 int) {
 	offsets := getIntScratch(gemmKC)
 	defer putIntScratch(offsets)
 	ks := impl // a copy, so the whole call uses one implementation
+	v, mm := r.matrices(shared)
 
 	for b := b0; b < b1; b++ {
 		ty0, ty1 := r.bounds(b)
-		v, mm := r.matrices(shared)
 		r.input(&ks, v, private, 0, r.p.Channels, ty0, ty1)
 		r.products(&ks, mm, v, offsets, (ty1-ty0)*r.tilesW, 0, r.points)
 		r.output(&ks, mm, private, 0, r.m, ty0, ty1)
@@ -267,18 +267,7 @@ func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, ti
 // of the input at x+PadLeft and zeros around it (rows outside the plane
 // are all zero).
 func (r *winogradRun) padRows(strip, src []float32, first, count int) {
-	p := r.p
-	lo := min(p.PadLeft, r.rowLen)
-	hi := min(p.PadLeft+p.Width, r.rowLen)
 	for i := 0; i < count; i++ {
-		row := strip[i*r.rowLen : (i+1)*r.rowLen]
-		y := first + i
-		if y < 0 || y >= p.Height {
-			clear(row)
-			continue
-		}
-		clear(row[:lo])
-		copy(row[lo:hi], src[y*p.Width:])
-		clear(row[hi:])
+		padRow(strip[i*r.rowLen:(i+1)*r.rowLen], src, r.p, first+i)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // same 4×4 tile: the transforms mix a tile's inputs, so even an output
 // whose window lies wholly in the padding, exactly 0, gets the rounding
 // of its neighbours. Direct convolution stays
-// near 1e-7 of it; the transforms' coefficients (up to 8 in Aᵀ, 5 in Bᵀ,
+// near 1e-7 of it. The transforms' coefficients (up to 8 in Aᵀ, 5 in Bᵀ,
 // 1/24 in G) multiply float32 rounding by up to a few dozen.
 const winogradTolerance = 2e-5
 

@@ -115,8 +115,8 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 // geometry is resolved once, and ForwardInto only checks that the
 // tensors still have the prepared shapes. In a Model, when W is constant,
 // the prepared layer packs the weights once and computes 3×3 stride-1
-// convolutions with Winograd's method where kernels.WinogradSuitable says
-// it is faster, which rounds differently from ForwardInto (see the
+// convolutions with Winograd's method where kernels.WinogradSuitable
+// reports it faster, which rounds differently from ForwardInto (see the
 // README's numeric contract).
 func (c Conv) Prepare(inputs []*TensorType) (IntoLayer, error) {
 	s, err := c.checkTypes(inputs)
@@ -146,8 +146,8 @@ type preparedConv struct {
 	// Only then are the weights packed once and cached in packed, for the
 	// tensor whose first element and length it records. Weights that may
 	// change between runs (computed by another node, or a model input) are
-	// packed during each call instead: an address says nothing about the
-	// elements behind it, because the memory plan reuses buffers.
+	// packed during each call instead, because the memory plan reuses
+	// buffers, so the same address can hold other elements in a later run.
 	constantWeights bool
 	packed          atomic.Pointer[packedWeights]
 }

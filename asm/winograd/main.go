@@ -222,8 +222,8 @@ func rows() {
 
 	two, four, five := consts.two, consts.four, consts.five
 
-	// Register use: row and out walk one row of src and the 6 matrices
-	// of dst that it feeds; g counts the groups of the current row.
+	// Register use: row walks one row of src, and out the 6 matrices of
+	// dst that the row feeds. g counts the groups left in the row.
 	row, out, g := GP64(), GP64(), GP64()
 	r := GP64()
 	XORQ(r, r)

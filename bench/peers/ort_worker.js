@@ -24,9 +24,9 @@
 // Every session is created with {intraOpNumThreads: N, graphOptimizationLevel:
 // 'all', enableProfiling: true} and the session option
 // session.intra_op.allow_spinning = "0". By default ONNX Runtime's intra-op
-// threads spin for a while after each call; in this interleaved comparison
-// they then keep the second core busy while simdnn runs, which made
-// simdnn's 2-thread times no better than its 1-thread times. The profiler is on for every call because
+// threads spin for a while after each call. In this interleaved comparison
+// they then kept the second core busy while simdnn ran, so simdnn's
+// 2-thread times were no better than its 1-thread times. The profiler is on for every call because
 // the Node binding copies each output into a JavaScript array, which costs
 // more than ReLU itself on a 3 MiB tensor. "inside_ms" excludes that copy,
 // so it is the figure that the driver compares with simdnn.

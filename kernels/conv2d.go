@@ -78,8 +78,14 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 
 	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
-	if isPointwise(p) && !impl.convTileBorrowed {
-		convPointwise(dst, src, a, m, k, n, ep)
+	inPlace := !impl.convTileBorrowed && !impl.convPacked
+	if isPointwise(p) {
+		if inPlace {
+			convPointwise(dst, src, a, m, k, n, ep)
+		} else {
+			// The image is the k×n matrix B as it lies in memory.
+			gemmParallel(m, n, k, a, denseB{b: src, ldb: n}, 0, dst, n, ep)
+		}
 		return
 	}
 	if !paddedCopyWorthwhile(p) {
@@ -88,7 +94,7 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
-	if useImplicit(p) && !impl.convTileBorrowed {
+	if useImplicit(p) && inPlace {
 		convImplicit(dst, image, a, m, ep)
 		return
 	}

@@ -47,6 +47,15 @@ type kernelSet struct {
 	// which uses the set's own micro-kernel.
 	convTileBorrowed bool
 
+	// convPacked is set when packing the im2col matrix into panels for
+	// sgemmTile beats convTile reading the image in place. With AVX-512 it
+	// does: every row of B is a 64-byte load that straddles two cache
+	// lines unless the image happens to align, and each needs its offset
+	// loaded first, so convTile runs at about 60 % of sgemmTile's rate
+	// (BenchmarkConvTile against BenchmarkSgemmTile), more than the
+	// packing costs.
+	convPacked bool
+
 	dotRows func(dst, x, w []float32, ldw int)
 	axpy    func(y, x []float32, alpha float32)
 

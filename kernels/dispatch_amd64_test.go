@@ -28,8 +28,39 @@ func TestAVX2SelectedWhenSupported(t *testing.T) {
 	if !hasAVX2(cpuid.CPU) {
 		t.Skip("this CPU lacks AVX2 or FMA3")
 	}
-	if got := supportedKernels()[0].name; got != "avx2" {
-		t.Fatalf("best supported implementation is %q, want avx2", got)
+	want := "avx2"
+	if hasAVX512(cpuid.CPU) {
+		want = "avx512"
+	}
+	if got := supportedKernels()[0].name; got != want {
+		t.Fatalf("best supported implementation is %q, want %s", got, want)
+	}
+}
+
+func TestAVX512NeedsAVX512FAndAVX2(t *testing.T) {
+	if !hasAVX512(cpuid.CPU) {
+		t.Skip("this CPU lacks AVX512F")
+	}
+	for _, f := range []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3} {
+		cpu := cpuid.CPU
+		cpu.Disable(f)
+		if hasAVX512(cpu) {
+			t.Errorf("hasAVX512 is true without %v", f)
+		}
+	}
+}
+
+// TestAVX512SetIsComplete checks that the AVX-512 set has a kernel for
+// every entry and differs from the AVX2 set only in its micro-kernels.
+func TestAVX512SetIsComplete(t *testing.T) {
+	v := reflect.ValueOf(avx512Kernels)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {
+			t.Errorf("avx512 kernel set has no %s", v.Type().Field(i).Name)
+		}
+	}
+	if avx512Kernels.name != "avx512" || avx512Kernels.convTileBorrowed || avx512Kernels.winogradBorrowed {
+		t.Errorf("avx512 set is %q with borrowed kernels", avx512Kernels.name)
 	}
 }
 

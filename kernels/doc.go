@@ -6,15 +6,17 @@
 // (MaxPool3x3Stride2).
 //
 // Each kernel has a portable Go implementation that is always compiled and
-// an assembly implementation per instruction set: AVX2+FMA on amd64, chosen
+// an assembly implementation per instruction set: on amd64 AVX2+FMA, chosen
 // when github.com/klauspost/cpuid/v2 reports AVX, AVX2 and FMA3 (and OS
-// support for YMM state), and NEON on arm64, where Go guarantees it. The
+// support for YMM state), and AVX-512 GEMM and convolution micro-kernels
+// on top of it when it also reports AVX512F; NEON on arm64, where Go
+// guarantees it. The
 // implementation is chosen once, when the package is initialised;
 // Implementation returns its name.
 //
 // The build tag purego compiles only the portable implementation. The
 // environment variable SIMDNN_IMPL, read once at start-up, requests an
-// implementation by name ("avx2", "neon" or "generic"). If the CPU or the build
+// implementation by name ("avx512", "avx2", "neon" or "generic"). If the CPU or the build
 // cannot run the requested one, the best available is used instead and
 // SelectionError reports why, so that a test run that demands an
 // implementation can fail rather than fall back silently.

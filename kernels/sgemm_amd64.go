@@ -21,3 +21,15 @@ func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, 
 // else; the caller checks that every offset lies in [0, len(src)-16].
 // Requires AVX, AVX2 and FMA3.
 func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+
+// sgemmKernel6x16AVX512 computes the same tile as sgemmKernel6x16FMA, with the same
+// arguments and the same reads and writes, using ZMM registers. Its
+// sums run in another order (even and odd k steps apart), so results
+// may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
+func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+
+// convKernel6x16AVX512 computes the same tile as convKernel6x16FMA, with the same
+// arguments and the same reads and writes, using ZMM registers. Its
+// sums run in another order (even and odd k steps apart), so results
+// may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
+func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)

@@ -479,3 +479,317 @@ write:
 	VMOVUPS Y11, 32(DI)
 	VZEROUPPER
 	RET
+
+// func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// Requires: AVX, AVX512F
+TEXT ·sgemmKernel6x16AVX512(SB), NOSPLIT, $0-121
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), DX
+	MOVQ c_base+56(FP), BX
+	MOVQ ldc+80(FP), SI
+
+	// Zero both sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ             CX, $0x04
+	JL               single
+	VMOVUPS          (AX), Z12
+	VFMADD231PS.BCST (DX), Z12, Z0
+	VFMADD231PS.BCST 4(DX), Z12, Z1
+	VFMADD231PS.BCST 8(DX), Z12, Z2
+	VFMADD231PS.BCST 12(DX), Z12, Z3
+	VFMADD231PS.BCST 16(DX), Z12, Z4
+	VFMADD231PS.BCST 20(DX), Z12, Z5
+	VMOVUPS          64(AX), Z13
+	VFMADD231PS.BCST 24(DX), Z13, Z6
+	VFMADD231PS.BCST 28(DX), Z13, Z7
+	VFMADD231PS.BCST 32(DX), Z13, Z8
+	VFMADD231PS.BCST 36(DX), Z13, Z9
+	VFMADD231PS.BCST 40(DX), Z13, Z10
+	VFMADD231PS.BCST 44(DX), Z13, Z11
+	VMOVUPS          128(AX), Z12
+	VFMADD231PS.BCST 48(DX), Z12, Z0
+	VFMADD231PS.BCST 52(DX), Z12, Z1
+	VFMADD231PS.BCST 56(DX), Z12, Z2
+	VFMADD231PS.BCST 60(DX), Z12, Z3
+	VFMADD231PS.BCST 64(DX), Z12, Z4
+	VFMADD231PS.BCST 68(DX), Z12, Z5
+	VMOVUPS          192(AX), Z13
+	VFMADD231PS.BCST 72(DX), Z13, Z6
+	VFMADD231PS.BCST 76(DX), Z13, Z7
+	VFMADD231PS.BCST 80(DX), Z13, Z8
+	VFMADD231PS.BCST 84(DX), Z13, Z9
+	VFMADD231PS.BCST 88(DX), Z13, Z10
+	VFMADD231PS.BCST 92(DX), Z13, Z11
+	ADDQ             $0x00000060, DX
+	ADDQ             $0x00000100, AX
+	SUBQ             $0x04, CX
+	JMP              unrolled
+
+	// Remaining k steps, one at a time, into the even set.
+single:
+	TESTQ            CX, CX
+	JZ               sum
+	VMOVUPS          (AX), Z12
+	VFMADD231PS.BCST (DX), Z12, Z0
+	VFMADD231PS.BCST 4(DX), Z12, Z1
+	VFMADD231PS.BCST 8(DX), Z12, Z2
+	VFMADD231PS.BCST 12(DX), Z12, Z3
+	VFMADD231PS.BCST 16(DX), Z12, Z4
+	VFMADD231PS.BCST 20(DX), Z12, Z5
+	ADDQ             $0x18, DX
+	ADDQ             $0x00000040, AX
+	DECQ             CX
+	JMP              single
+
+sum:
+	// P = even + odd.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, SI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   BX, AX
+	VADDPS (AX), Z0, Z0
+	ADDQ   SI, AX
+	VADDPS (AX), Z1, Z1
+	ADDQ   SI, AX
+	VADDPS (AX), Z2, Z2
+	ADDQ   SI, AX
+	VADDPS (AX), Z3, Z3
+	ADDQ   SI, AX
+	VADDPS (AX), Z4, Z4
+	ADDQ   SI, AX
+	VADDPS (AX), Z5, Z5
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z12
+	VADDPS       Z12, Z0, Z0
+	VBROADCASTSS 4(AX), Z12
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 8(AX), Z12
+	VADDPS       Z12, Z2, Z2
+	VBROADCASTSS 12(AX), Z12
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 16(AX), Z12
+	VADDPS       Z12, Z4, Z4
+	VBROADCASTSS 20(AX), Z12
+	VADDPS       Z12, Z5, Z5
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
+	VPXORD Z13, Z13, Z13
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+
+write:
+	VMOVUPS Z0, (BX)
+	ADDQ    SI, BX
+	VMOVUPS Z1, (BX)
+	ADDQ    SI, BX
+	VMOVUPS Z2, (BX)
+	ADDQ    SI, BX
+	VMOVUPS Z3, (BX)
+	ADDQ    SI, BX
+	VMOVUPS Z4, (BX)
+	ADDQ    SI, BX
+	VMOVUPS Z5, (BX)
+	VZEROUPPER
+	RET
+
+// func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// Requires: AVX, AVX512F
+TEXT ·convKernel6x16AVX512(SB), NOSPLIT, $0-145
+	MOVQ src_base+32(FP), AX
+	MOVQ offsets_base+56(FP), CX
+	MOVQ kc+0(FP), BX
+	MOVQ a_base+8(FP), SI
+	MOVQ c_base+80(FP), DI
+	MOVQ ldc+104(FP), R8
+
+	// Zero both sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ             BX, $0x04
+	JL               single
+	MOVQ             (CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	MOVQ             8(CX), DX
+	VMOVUPS          (AX)(DX*4), Z13
+	VFMADD231PS.BCST 24(SI), Z13, Z6
+	VFMADD231PS.BCST 28(SI), Z13, Z7
+	VFMADD231PS.BCST 32(SI), Z13, Z8
+	VFMADD231PS.BCST 36(SI), Z13, Z9
+	VFMADD231PS.BCST 40(SI), Z13, Z10
+	VFMADD231PS.BCST 44(SI), Z13, Z11
+	MOVQ             16(CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST 48(SI), Z12, Z0
+	VFMADD231PS.BCST 52(SI), Z12, Z1
+	VFMADD231PS.BCST 56(SI), Z12, Z2
+	VFMADD231PS.BCST 60(SI), Z12, Z3
+	VFMADD231PS.BCST 64(SI), Z12, Z4
+	VFMADD231PS.BCST 68(SI), Z12, Z5
+	MOVQ             24(CX), DX
+	VMOVUPS          (AX)(DX*4), Z13
+	VFMADD231PS.BCST 72(SI), Z13, Z6
+	VFMADD231PS.BCST 76(SI), Z13, Z7
+	VFMADD231PS.BCST 80(SI), Z13, Z8
+	VFMADD231PS.BCST 84(SI), Z13, Z9
+	VFMADD231PS.BCST 88(SI), Z13, Z10
+	VFMADD231PS.BCST 92(SI), Z13, Z11
+	ADDQ             $0x00000060, SI
+	ADDQ             $0x00000020, CX
+	SUBQ             $0x04, BX
+	JMP              unrolled
+
+	// Remaining k steps, one at a time, into the even set.
+single:
+	TESTQ            BX, BX
+	JZ               sum
+	MOVQ             (CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	ADDQ             $0x18, SI
+	ADDQ             $0x00000008, CX
+	DECQ             BX
+	JMP              single
+
+sum:
+	// P = even + odd.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, R8
+	MOVB  accumulate+112(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   DI, AX
+	VADDPS (AX), Z0, Z0
+	ADDQ   R8, AX
+	VADDPS (AX), Z1, Z1
+	ADDQ   R8, AX
+	VADDPS (AX), Z2, Z2
+	ADDQ   R8, AX
+	VADDPS (AX), Z3, Z3
+	ADDQ   R8, AX
+	VADDPS (AX), Z4, Z4
+	ADDQ   R8, AX
+	VADDPS (AX), Z5, Z5
+
+bias:
+	MOVQ  bias_len+128(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+120(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z12
+	VADDPS       Z12, Z0, Z0
+	VBROADCASTSS 4(AX), Z12
+	VADDPS       Z12, Z1, Z1
+	VBROADCASTSS 8(AX), Z12
+	VADDPS       Z12, Z2, Z2
+	VBROADCASTSS 12(AX), Z12
+	VADDPS       Z12, Z3, Z3
+	VBROADCASTSS 16(AX), Z12
+	VADDPS       Z12, Z4, Z4
+	VBROADCASTSS 20(AX), Z12
+	VADDPS       Z12, Z5, Z5
+
+relu:
+	MOVB  relu+144(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
+	VPXORD Z13, Z13, Z13
+	VMAXPS Z0, Z13, Z0
+	VMAXPS Z1, Z13, Z1
+	VMAXPS Z2, Z13, Z2
+	VMAXPS Z3, Z13, Z3
+	VMAXPS Z4, Z13, Z4
+	VMAXPS Z5, Z13, Z5
+
+write:
+	VMOVUPS Z0, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z1, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z2, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z3, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z4, (DI)
+	ADDQ    R8, DI
+	VMOVUPS Z5, (DI)
+	VZEROUPPER
+	RET

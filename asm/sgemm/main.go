@@ -1,4 +1,5 @@
-// Command sgemm generates the AVX2+FMA single-precision GEMM micro-kernel.
+// Command sgemm generates the single-precision GEMM micro-kernels: AVX2+FMA
+// ones (this file) and AVX-512 ones of the same tile shape (avx512.go).
 //
 // The kernel multiplies a packed 6×kc panel of A by a packed kc×16 panel of
 // B and writes (or adds) the 6×16 product into C. The packing, cache
@@ -31,6 +32,8 @@ func main() {
 	ConstraintExpr("!purego")
 	packedKernel()
 	implicitKernel()
+	packedKernel512()
+	implicitKernel512()
 	Generate()
 }
 

@@ -1,14 +1,19 @@
 // Package peak measures the floating-point peak of one core: the rate of
-// independent 8-wide float32 fused multiply-adds on registers, with no
-// memory traffic. It is the ceiling that benchmark figures are read
-// against, measured on the machine that runs them.
+// independent float32 fused multiply-adds on registers, with no memory
+// traffic, on the widest vectors the CPU runs (16 lanes with AVX-512, 8
+// with AVX2). It is the ceiling that benchmark figures are read against,
+// measured on the machine that runs them.
 package peak
 
 import "time"
 
-// FlopsPerIteration is the work of one iteration of the FMA loop: 12
-// FMAs on 8 float32 lanes, 2 operations each.
-const FlopsPerIteration = 12 * 8 * 2
+// FlopsPerIteration returns the work of one iteration of the FMA loop:
+// 12 FMAs on Lanes() float32 lanes, 2 operations each.
+func FlopsPerIteration() float64 { return float64(12 * lanes() * 2) }
+
+// Lanes returns the float32 lanes of the vectors that the FMA loop uses:
+// 16 where the CPU runs AVX-512, else 8.
+func Lanes() int { return lanes() }
 
 // Available reports whether this build and CPU have the FMA loop (AVX and
 // FMA3 on amd64, without the purego tag).
@@ -31,7 +36,7 @@ func Measure(d time.Duration) (gflops float64, ok bool) {
 		runFMA(iterations)
 		elapsed := time.Since(start).Seconds()
 		if elapsed > 0 {
-			gflops = max(gflops, FlopsPerIteration*iterations/elapsed/1e9)
+			gflops = max(gflops, FlopsPerIteration()*iterations/elapsed/1e9)
 		}
 		if time.Now().After(deadline) {
 			return gflops, true

@@ -4,4 +4,6 @@ package peak
 
 func available() bool { return false }
 
+func lanes() int { return 8 }
+
 func runFMA(iterations int) {}

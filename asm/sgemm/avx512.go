@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The AVX-512 kernels compute the same 6×16 tile from the same packed
+// panels as the AVX2 ones, so the driver, the packing and the prepacked
+// weights serve both. A row of the tile is one ZMM register, which leaves
+// only 6 accumulators: fewer than the FMA latency (4 cycles) times the
+// FMA ports (2 on Intel's server cores) that must be in flight to keep the
+// ports busy. So even k steps accumulate into one set of 6 registers and
+// odd steps into another, and the two sets are added before the store.
+// The sum therefore runs in a different order than the AVX2 kernel's, but
+// in the same order whichever goroutine computes a tile.
+
+// packedKernel512 emits the AVX-512 GEMM micro-kernel on a packed B panel.
+func packedKernel512() {
+	name := fmt.Sprintf("sgemmKernel%dx%dAVX512", mr, nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	Doc(
+		name+" computes the same tile as sgemmKernel6x16FMA, with the same",
+		"arguments and the same reads and writes, using ZMM registers. Its",
+		"sums run in another order (even and odd k steps apart), so results",
+		"may differ from the AVX2 kernel's in the last bits. Requires AVX512F.",
+	)
+	bPtr := Load(Param("b").Base(), GP64())
+	emitTile512(func(p int, b VecPhysical) {
+		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b)
+	}, func(steps int) {
+		ADDQ(U32(4*nr*steps), bPtr)
+	})
+}
+
+// implicitKernel512 emits the AVX-512 implicit-GEMM convolution
+// micro-kernel, whose row p of B is src[offsets[p]:offsets[p]+16].
+func implicitKernel512() {
+	name := fmt.Sprintf("convKernel%dx%dAVX512", mr, nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	Doc(
+		name+" computes the same tile as convKernel6x16FMA, with the same",
+		"arguments and the same reads and writes, using ZMM registers. Its",
+		"sums run in another order (even and odd k steps apart), so results",
+		"may differ from the AVX2 kernel's in the last bits. Requires AVX512F.",
+	)
+	src := Load(Param("src").Base(), GP64())
+	offsets := Load(Param("offsets").Base(), GP64())
+	off := GP64()
+	emitTile512(func(p int, b VecPhysical) {
+		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b)
+	}, func(steps int) {
+		ADDQ(U32(8*steps), offsets)
+	})
+}
+
+// emitTile512 emits the k loop, the optional accumulation into C, bias,
+// ReLU and the store of the AVX-512 kernels; loadB loads row p of B
+// (relative to the current position) into one register and advanceB
+// moves B's position by some rows.
+func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
+	// Register map:
+	//   Z0–Z5    accumulators of the even k steps, row i in Z(i)
+	//   Z6–Z11   accumulators of the odd k steps, row i in Z(6+i)
+	//   Z12,Z13  the row of B of an even and of an odd step
+	// The elements of A are broadcast by the FMAs themselves (embedded
+	// broadcast, {1to16}), which decodes to one fused load-and-FMA instead
+	// of a broadcast and an FMA.
+	// The upper halves of Z0–Z13 are dirty for VEX code, so the kernel
+	// ends with VZEROUPPER.
+	even := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5}
+	odd := []VecPhysical{Z6, Z7, Z8, Z9, Z10, Z11}
+	bRow := []VecPhysical{Z12, Z13}
+	kc := Load(Param("kc"), GP64())
+	aPtr := Load(Param("a").Base(), GP64())
+	cPtr := Load(Param("c").Base(), GP64())
+	ldc := Load(Param("ldc"), GP64())
+
+	Comment("Zero both sets of accumulators.")
+	for _, z := range append(append([]VecPhysical{}, even...), odd...) {
+		VPXORD(z, z, z)
+	}
+
+	// step emits the k step at offset p (in steps) from the panel pointers,
+	// into the accumulator set of p's parity.
+	step := func(p int) {
+		acc := even
+		if p%2 == 1 {
+			acc = odd
+		}
+		b := bRow[p%2]
+		loadB(p, b)
+		for i := 0; i < mr; i++ {
+			VFMADD231PS_BCST(Mem{Base: aPtr, Disp: 4 * (mr*p + i)}, b, acc[i])
+		}
+	}
+
+	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
+	Label("unrolled")
+	CMPQ(kc, Imm(unroll))
+	JL(LabelRef("single"))
+	for p := 0; p < unroll; p++ {
+		step(p)
+	}
+	ADDQ(U32(4*mr*unroll), aPtr)
+	advanceB(unroll)
+	SUBQ(Imm(unroll), kc)
+	JMP(LabelRef("unrolled"))
+
+	Comment("Remaining k steps, one at a time, into the even set.")
+	Label("single")
+	TESTQ(kc, kc)
+	JZ(LabelRef("sum"))
+	step(0)
+	ADDQ(Imm(4*mr), aPtr)
+	advanceB(1)
+	DECQ(kc)
+	JMP(LabelRef("single"))
+
+	Label("sum")
+	Comment("P = even + odd.")
+	for i := 0; i < mr; i++ {
+		VADDPS(odd[i], even[i], even[i])
+	}
+	acc := even
+
+	Comment("ldc from elements to bytes.")
+	SHLQ(Imm(2), ldc)
+	accumulate := Load(Param("accumulate"), GP8())
+	TESTB(accumulate, accumulate)
+	JZ(LabelRef("bias"))
+
+	Comment("P += C. The pointer walks down the rows and comes back.")
+	cRow := GP64()
+	MOVQ(cPtr, cRow)
+	for i := 0; i < mr; i++ {
+		VADDPS(Mem{Base: cRow}, acc[i], acc[i])
+		if i < mr-1 {
+			ADDQ(ldc, cRow)
+		}
+	}
+
+	// The epilogue reuses the operand registers, free after the loop:
+	// Z12 holds a bias broadcast, Z13 zero for ReLU.
+	Label("bias")
+	biasLen := Load(Param("bias").Len(), GP64())
+	TESTQ(biasLen, biasLen)
+	JZ(LabelRef("relu"))
+	biasPtr := Load(Param("bias").Base(), GP64())
+	Comment("P[i] += bias[i].")
+	for i := 0; i < mr; i++ {
+		VBROADCASTSS(Mem{Base: biasPtr, Disp: 4 * i}, bRow[0])
+		VADDPS(bRow[0], acc[i], acc[i])
+	}
+
+	Label("relu")
+	relu := Load(Param("relu"), GP8())
+	TESTB(relu, relu)
+	JZ(LabelRef("write"))
+	Comment("P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.")
+	VPXORD(bRow[1], bRow[1], bRow[1])
+	for _, z := range acc {
+		VMAXPS(z, bRow[1], z)
+	}
+
+	Label("write")
+	for i := 0; i < mr; i++ {
+		VMOVUPS(acc[i], Mem{Base: cPtr})
+		if i < mr-1 {
+			ADDQ(ldc, cPtr)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -210,50 +210,73 @@ func padRow(row, src []float32, p Conv2DParams, y int) {
 func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
 	p := b.p
 
-	// index[t] is the position of panel column t's output pixel; a tap
-	// adds its tapOffset to it.
-	var index [gemmNR]int
-	for r := 0; r*gemmNR < nc; r++ {
-		panel := dst[r*kc*gemmNR : (r+1)*kc*gemmNR]
-		cols := min(gemmNR, nc-r*gemmNR)
-		first := j0 + r*gemmNR
-		y, x := first/p.OutW, first%p.OutW
-		for t := 0; t < cols; t++ {
-			index[t] = b.pixelOffset(y, x)
-			if x++; x == p.OutW {
-				x = 0
-				y++
-			}
-		}
-		// A full panel inside one output row is 16 consecutive floats of
-		// every tap.
-		contiguous := cols == gemmNR && index[gemmNR-1]-index[0] == gemmNR-1
-		span := index[cols-1] + 1
-
-		c, i, j := unravelTap(p0, p)
-		for q := 0; q < kc; q++ {
-			tapOffset := b.tapOffset(c, i, j)
-			src := b.padded[tapOffset : tapOffset+span]
-			out := panel[q*gemmNR : (q+1)*gemmNR]
-			if contiguous {
-				*(*[gemmNR]float32)(out) = *(*[gemmNR]float32)(src[index[0]:])
-			} else {
-				for t, at := range index[:cols] {
-					out[t] = src[at]
-				}
-				clear(out[cols:])
-			}
-
-			// Next tap in row order: kernel column, kernel row, channel.
-			if j++; j == p.KernelW {
-				j = 0
-				if i++; i == p.KernelH {
-					i = 0
-					c++
-				}
+	// taps[q] is the offset of row p0+q's tap, the same for every panel.
+	// Computing it once keeps tapOffset's divisions out of the copy loop,
+	// where they cost more than the copies.
+	var tapBuf [gemmKC]int
+	taps := tapBuf[:0]
+	if kc > len(tapBuf) {
+		taps = make([]int, 0, kc)
+	}
+	c, i, j := unravelTap(p0, p)
+	for range kc {
+		taps = append(taps, b.tapOffset(c, i, j))
+		// Next tap in row order: kernel column, kernel row, channel.
+		if j++; j == p.KernelW {
+			j = 0
+			if i++; i == p.KernelH {
+				i = 0
+				c++
 			}
 		}
 	}
+
+	var runBuf [gemmNR]pixelRun
+	for r := 0; r*gemmNR < nc; r++ {
+		panel := dst[r*kc*gemmNR : (r+1)*kc*gemmNR]
+		cols := min(gemmNR, nc-r*gemmNR)
+		runs := pixelRuns(&runBuf, b, j0+r*gemmNR, cols)
+
+		// A full panel inside one output row is 16 consecutive floats of
+		// every tap; other panels copy one run per output row they span.
+		if len(runs) == 1 && cols == gemmNR {
+			at := runs[0].at
+			for q, off := range taps {
+				*(*[gemmNR]float32)(panel[q*gemmNR:]) = *(*[gemmNR]float32)(b.padded[off+at:])
+			}
+			continue
+		}
+		for q, off := range taps {
+			out := panel[q*gemmNR : (q+1)*gemmNR]
+			for _, run := range runs {
+				copy(out[run.col:run.col+run.n], b.padded[off+run.at:off+run.at+run.n])
+			}
+			clear(out[cols:])
+		}
+	}
+}
+
+// pixelRun is a run of panel columns whose output pixels lie in one
+// output row, so that every tap reads them as consecutive floats: panel
+// columns col…col+n-1 read the n floats at a tap's offset plus at.
+type pixelRun struct {
+	col, n, at int
+}
+
+// pixelRuns splits the cols output pixels from pixel first on into runs
+// within one output row, stored in buf: a panel of 16 pixels spans at
+// most 16 rows.
+func pixelRuns(buf *[gemmNR]pixelRun, b imageB, first, cols int) []pixelRun {
+	runs := buf[:0]
+	y, x := first/b.p.OutW, first%b.p.OutW
+	for col := 0; col < cols; {
+		n := min(cols-col, b.p.OutW-x)
+		runs = append(runs, pixelRun{col: col, n: n, at: b.pixelOffset(y, x)})
+		col += n
+		x = 0
+		y++
+	}
+	return runs
 }
 
 // unravelTap splits a row index of the im2col matrix into its channel and

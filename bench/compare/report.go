@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/simdnn/simdnn/bench/report"
+	"github.com/simdnn/simdnn/internal/peak"
 )
 
 // Markers around the part of BENCHMARKS.md that -update replaces.
@@ -100,7 +101,7 @@ func writeMachine(b *bytes.Buffer, res *report.Results) {
 
 	if res.Kernels != nil {
 		if peak, ok := res.Kernels.GFLOPS["Peak"]; ok {
-			fmt.Fprintf(b, "| FMA peak, 1 thread | %.1f GFLOPS (BenchmarkPeak, 8-wide FMAs, median of %d) |\n", peak, res.Kernels.Passes)
+			fmt.Fprintf(b, "| FMA peak, 1 thread | %.1f GFLOPS (BenchmarkPeak, %d-wide FMAs, median of %d) |\n", peak, peakLanes(), res.Kernels.Passes)
 		}
 	}
 
@@ -365,3 +366,8 @@ func updateFile(path, section string) error {
 	text = text[:begin] + section + after
 	return os.WriteFile(path, []byte(text), 0o644)
 }
+
+// peakLanes returns the float32 lanes of the FMAs that BenchmarkPeak runs
+// on this machine: 16 with AVX-512, else 8. The driver and the benchmark
+// binary run on the same machine, so they agree.
+func peakLanes() int { return peak.Lanes() }

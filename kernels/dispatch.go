@@ -206,8 +206,8 @@ func selectKernels(request string, supported []kernelSet) (kernelSet, error) {
 	return supported[0], fmt.Errorf("kernels: %s=%q is not supported on this CPU or build (supported: %v); using %q", implEnv, request, names, supported[0].name)
 }
 
-// Implementation returns the name of the kernels in use: "avx2" or
-// "generic".
+// Implementation returns the name of the kernels in use: "avx512",
+// "avx2", "neon" or "generic".
 func Implementation() string { return impl.name }
 
 // SelectionError returns the reason the implementation requested with the

@@ -131,6 +131,24 @@ func (b imageB) tapOffset(c, i, j int) int {
 	return c*b.plane + i*b.p.DilationH*b.rowLen + (col%b.p.StrideW)*b.phaseW + col/b.p.StrideW
 }
 
+// tapOffsets stores in offsets[q] the tapOffset of row first+q of the
+// im2col matrix, stepping through the taps without dividing.
+func (b imageB) tapOffsets(offsets []int, first int) {
+	c, i, j := unravelTap(first, b.p)
+	for q := range offsets {
+		offsets[q] = b.tapOffset(c, i, j)
+
+		// Next tap in row order: kernel column, kernel row, channel.
+		if j++; j == b.p.KernelW {
+			j = 0
+			if i++; i == b.p.KernelH {
+				i = 0
+				c++
+			}
+		}
+	}
+}
+
 // pixelOffset returns the position of output pixel (y, x).
 func (b imageB) pixelOffset(y, x int) int {
 	return y*b.p.StrideH*b.rowLen + x
@@ -208,28 +226,17 @@ func padRow(row, src []float32, p Conv2DParams, y int) {
 }
 
 func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
-	p := b.p
-
 	// taps[q] is the offset of row p0+q's tap, the same for every panel.
 	// Computing it once keeps tapOffset's divisions out of the copy loop,
 	// where they cost more than the copies.
 	var tapBuf [gemmKC]int
-	taps := tapBuf[:0]
-	if kc > len(tapBuf) {
-		taps = make([]int, 0, kc)
+	var taps []int
+	if kc <= len(tapBuf) {
+		taps = tapBuf[:kc]
+	} else {
+		taps = make([]int, kc)
 	}
-	c, i, j := unravelTap(p0, p)
-	for range kc {
-		taps = append(taps, b.tapOffset(c, i, j))
-		// Next tap in row order: kernel column, kernel row, channel.
-		if j++; j == p.KernelW {
-			j = 0
-			if i++; i == p.KernelH {
-				i = 0
-				c++
-			}
-		}
-	}
+	b.tapOffsets(taps, p0)
 
 	var runBuf [gemmNR]pixelRun
 	for r := 0; r*gemmNR < nc; r++ {
@@ -238,7 +245,7 @@ func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
 		runs := pixelRuns(&runBuf, b, j0+r*gemmNR, cols)
 
 		// A full panel inside one output row is 16 consecutive floats of
-		// every tap; other panels copy one run per output row they span.
+		// every tap. Other panels copy one run per output row they span.
 		if len(runs) == 1 && cols == gemmNR {
 			at := runs[0].at
 			for q, off := range taps {
@@ -257,15 +264,15 @@ func (b imageB) packB(dst []float32, p0, kc, j0, nc int) {
 }
 
 // pixelRun is a run of panel columns whose output pixels lie in one
-// output row, so that every tap reads them as consecutive floats: panel
-// columns col…col+n-1 read the n floats at a tap's offset plus at.
+// output row, so every tap reads them as consecutive floats. Columns
+// col…col+n-1 read the n floats at a tap's offset plus at.
 type pixelRun struct {
 	col, n, at int
 }
 
 // pixelRuns splits the cols output pixels from pixel first on into runs
-// within one output row, stored in buf: a panel of 16 pixels spans at
-// most 16 rows.
+// within one output row, stored in buf. A panel of 16 pixels spans at
+// most 16 rows, so buf never overflows.
 func pixelRuns(buf *[gemmNR]pixelRun, b imageB, first, cols int) []pixelRun {
 	runs := buf[:0]
 	y, x := first/b.p.OutW, first%b.p.OutW

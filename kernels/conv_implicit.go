@@ -30,10 +30,7 @@ func convImplicit(dst []float32, image imageB, weights aSource, m int, ep epilog
 	// pixel to tap q of row q of the im2col matrix.
 	offsets := getIntScratch(k)
 	defer putIntScratch(offsets)
-	for q := range offsets {
-		c, i, j := unravelTap(q, p)
-		offsets[q] = image.tapOffset(c, i, j)
-	}
+	image.tapOffsets(offsets, 0)
 
 	work := float64(m) * float64(p.OutH*p.OutW) * float64(k)
 	parts := max(1, min(Threads(), p.OutH, int(work/minParallelWork)))

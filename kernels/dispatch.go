@@ -48,12 +48,12 @@ type kernelSet struct {
 	convTileBorrowed bool
 
 	// convPacked is set when packing the im2col matrix into panels for
-	// sgemmTile beats convTile reading the image in place. With AVX-512 it
-	// does: every row of B is a 64-byte load that straddles two cache
-	// lines unless the image happens to align, and each needs its offset
-	// loaded first, so convTile runs at about 60 % of sgemmTile's rate
-	// (BenchmarkConvTile against BenchmarkSgemmTile), more than the
-	// packing costs.
+	// sgemmTile beats convTile reading the image in place. With AVX-512,
+	// each row of B is a 64-byte load that straddles two cache lines
+	// unless the image happens to align, and its offset is loaded first.
+	// So convTile runs at about half of sgemmTile's rate on an Intel Xeon
+	// (BenchmarkConvTile against BenchmarkSgemmTile), which costs more
+	// than the packing.
 	convPacked bool
 
 	dotRows func(dst, x, w []float32, ldw int)

@@ -30,11 +30,10 @@ func hasAVX2(cpu cpuid.CPUInfo) bool {
 	return cpu.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3)
 }
 
-// avx512Kernels is the AVX2 set with the GEMM and convolution
-// micro-kernels that use ZMM registers. On cores with two 512-bit FMA
-// ports (Intel's server cores) they do twice the AVX2 kernels' work per
-// cycle; the memory-bound kernels gain little from wider vectors and stay
-// AVX2.
+// avx512Kernels is the AVX2 set with GEMM and convolution micro-kernels
+// that use ZMM registers. On cores with two 512-bit FMA ports (Intel's
+// server cores) those can do twice the AVX2 kernels' work per cycle. The
+// memory-bound kernels gain little from wider vectors, so they stay AVX2.
 var avx512Kernels = func() kernelSet {
 	s := avx2Kernels
 	s.name = "avx512"

@@ -9,8 +9,8 @@ import (
 )
 
 // TestParallelForNestedStress runs nested parallel calls from several
-// goroutines at once, so that pieces are handed to idle and busy workers
-// and run on the callers, and checks that every index of every call runs once and
+// goroutines at once. Pieces then go to idle and busy workers and run on
+// the callers. It checks that every index of every call runs once and
 // that no call waits forever for a worker that waits for it.
 func TestParallelForNestedStress(t *testing.T) {
 	defer SetThreads(0)

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -41,6 +43,11 @@ func main() {
 // run iterations rounds of one FMA per chain. xor zeroes a register of
 // acc's width (VXORPS on ZMM would need AVX512DQ).
 func peakLoop(acc []VecPhysical, one, zero VecPhysical, xor func(...Op)) {
+	// The docs of the generated functions and FlopsPerIteration in
+	// internal/peak count on this number.
+	if len(acc) != chains {
+		panic(fmt.Sprintf("peak: %d chains, want %d", len(acc), chains))
+	}
 	n := Load(Param("iterations"), GP64())
 	for _, v := range acc {
 		xor(v, v, v)

@@ -59,8 +59,8 @@ func implicitKernel512() {
 }
 
 // emitTile512 emits the k loop, the optional accumulation into C, bias,
-// ReLU and the store of the AVX-512 kernels; loadB loads row p of B
-// (relative to the current position) into one register and advanceB
+// ReLU and the store of the AVX-512 kernels. loadB loads row p of B
+// (relative to the current position) into one register, and advanceB
 // moves B's position by some rows.
 func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	// Register map:

@@ -7,42 +7,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
-	"syscall"
 	"testing"
-	"unsafe"
 
 	"github.com/simdnn/simdnn/kernels"
 	"github.com/simdnn/simdnn/nn"
 )
 
-// avxguarded returns a slice of n floats that ends right before a page that
-// may not be read, so that any read past its end faults at once. The
-// memory is never unmapped; the tests allocate little of it.
-func avxguarded(t testing.TB, n int) []float32 {
-	t.Helper()
-	page := syscall.Getpagesize()
-	size := (n*4 + page - 1) / page * page
-	mem, err := syscall.Mmap(-1, 0, size+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mprotect(mem[size:], syscall.PROT_NONE); err != nil {
-		t.Fatal(err)
-	}
-	start := size - n*4
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&mem[start])), n)
-}
-
-func avxguardedCopy(t testing.TB, src []float32) []float32 {
-	g := avxguarded(t, len(src))
-	copy(g, src)
-	return g
-}
-
-func avxrandFloats(r *rand.Rand, n int) []float32 {
+// uniformFill returns n floats drawn uniformly from [-1, 1).
+func uniformFill(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = r.Float32()*2 - 1
@@ -50,9 +22,9 @@ func avxrandFloats(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// avxrefGemm computes alpha*op(A)*op(B) + beta*C in float64, with the sum of
+// referenceGemm computes alpha*op(A)*op(B) + beta*C in float64, with the sum of
 // absolute products per element for a tolerance.
-func avxrefGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, mag []float64) {
+func referenceGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, mag []float64) {
 	want = make([]float64, m*n)
 	mag = make([]float64, m*n)
 	for i := 0; i < m; i++ {
@@ -87,7 +59,9 @@ func avxrefGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	return want, mag
 }
 
-func avxcloseEnough(got float32, want, mag float64, k int) bool {
+// closeToReference reports whether got is within rounding of want, whose
+// sum of absolute products is mag; NaN and Inf must match exactly.
+func closeToReference(got float32, want, mag float64, k int) bool {
 	if math.IsNaN(want) {
 		return math.IsNaN(float64(got))
 	}
@@ -98,7 +72,10 @@ func avxcloseEnough(got float32, want, mag float64, k int) bool {
 	return math.Abs(float64(got)-want) <= tol
 }
 
-func avxrunSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32, pad int) {
+// checkSgemmCase runs one Sgemm with A and B at guard pages and checks C
+// against the float64 reference, and that nothing outside the m×n matrix
+// changed.
+func checkSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32, pad int) {
 	t.Helper()
 	lda, ldb, ldc := k+pad, n+pad, n+pad
 	ar := m
@@ -110,16 +87,20 @@ func avxrunSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k in
 		br, ldb = n, k+pad
 	}
 	lda, ldb = max(lda, 1), max(ldb, 1)
+
 	var a, b []float32
 	if ar > 0 {
-		a = avxguardedCopy(t, avxrandFloats(r, (ar-1)*lda+max(lda-pad, 0)))
+		a = guarded(t, uniformFill(r, (ar-1)*lda+max(lda-pad, 0)), true)
 	}
 	if br > 0 {
-		b = avxguardedCopy(t, avxrandFloats(r, (br-1)*ldb+max(ldb-pad, 0)))
+		b = guarded(t, uniformFill(r, (br-1)*ldb+max(ldb-pad, 0)), true)
 	}
 	if k == 0 {
 		a, b = nil, nil
 	}
+
+	// C has 8 marker floats past its last row. With beta 0 it starts as
+	// NaN, which must not leak into the result.
 	c := make([]float32, max(m*ldc, 1)+8)
 	for i := range c {
 		c[i] = r.Float32()
@@ -131,9 +112,11 @@ func avxrunSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k in
 			}
 		}
 	}
+
 	orig := append([]float32(nil), c...)
-	want, mag := avxrefGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, orig, ldc)
+	want, mag := referenceGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, orig, ldc)
 	kernels.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
 	bad := 0
 	for i := 0; i < m; i++ {
 		for j := 0; j < ldc; j++ {
@@ -145,7 +128,7 @@ func avxrunSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k in
 				}
 				continue
 			}
-			if !avxcloseEnough(got, want[i*n+j], mag[i*n+j], k) {
+			if !closeToReference(got, want[i*n+j], mag[i*n+j], k) {
 				if bad < 3 {
 					t.Errorf("m=%d n=%d k=%d tA=%v tB=%v alpha=%v beta=%v: C[%d][%d]=%v want %v", m, n, k, transA, transB, alpha, beta, i, j, got, want[i*n+j])
 				}
@@ -153,6 +136,7 @@ func avxrunSgemmCase(t *testing.T, r *rand.Rand, transA, transB bool, m, n, k in
 			}
 		}
 	}
+
 	for i := m * ldc; i < len(c); i++ {
 		if math.Float32bits(c[i]) != math.Float32bits(orig[i]) {
 			t.Errorf("m=%d n=%d k=%d: C[%d] past the matrix written", m, n, k, i)
@@ -174,7 +158,7 @@ func TestAVX512SgemmShapes(t *testing.T) {
 			for _, k := range ks {
 				for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 					ab := [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.25}}[r.IntN(3)]
-					avxrunSgemmCase(t, r, tr[0], tr[1], m, n, k, ab[0], ab[1], r.IntN(3))
+					checkSgemmCase(t, r, tr[0], tr[1], m, n, k, ab[0], ab[1], r.IntN(3))
 				}
 			}
 		}
@@ -185,8 +169,8 @@ func TestAVX512SgemmShapes(t *testing.T) {
 func TestAVX512SgemmHugeK(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, mn := range [][2]int{{7, 17}, {13, 33}, {1, 1}} {
-		avxrunSgemmCase(t, r, false, false, mn[0], mn[1], 20000, 1, 0, 0)
-		avxrunSgemmCase(t, r, true, true, mn[0], mn[1], 20001, 1, 1, 1)
+		checkSgemmCase(t, r, false, false, mn[0], mn[1], 20000, 1, 0, 0)
+		checkSgemmCase(t, r, true, true, mn[0], mn[1], 20001, 1, 1, 1)
 	}
 }
 
@@ -196,25 +180,25 @@ func TestAVX512SgemmNaNInf(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, sz := range [][3]int{{7, 19, 3}, {13, 33, 300}, {6, 16, 1}, {12, 48, 257}} {
 		m, n, k := sz[0], sz[1], sz[2]
-		a := avxrandFloats(r, m*k)
-		b := avxrandFloats(r, k*n)
+		a := uniformFill(r, m*k)
+		b := uniformFill(r, k*n)
 		a[r.IntN(len(a))] = float32(math.NaN())
 		a[r.IntN(len(a))] = float32(math.Inf(1))
 		b[r.IntN(len(b))] = float32(math.Inf(-1))
 		b[r.IntN(len(b))] = 0
 		c := make([]float32, m*n)
-		want, mag := avxrefGemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		want, mag := referenceGemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 		kernels.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 		for i := range c {
-			if !avxcloseEnough(c[i], want[i], mag[i], k) {
+			if !closeToReference(c[i], want[i], mag[i], k) {
 				t.Errorf("%v: C[%d]=%v want %v", sz, i, c[i], want[i])
 			}
 		}
 	}
 }
 
-// avxrefConv computes Conv2D in float64.
-func avxrefConv(src, w, bias []float32, m int, p kernels.Conv2DParams, relu bool) (want, mag []float64) {
+// referenceConv computes Conv2D in float64.
+func referenceConv(src, w, bias []float32, m int, p kernels.Conv2DParams, relu bool) (want, mag []float64) {
 	n := p.OutH * p.OutW
 	want = make([]float64, m*n)
 	mag = make([]float64, m*n)
@@ -251,29 +235,29 @@ func avxrefConv(src, w, bias []float32, m int, p kernels.Conv2DParams, relu bool
 	return want, mag
 }
 
-func avxoutSize(in, k, s, d, padBegin, padEnd int) int {
+func convOutputSize(in, k, s, d, padBegin, padEnd int) int {
 	return (in+padBegin+padEnd-(k-1)*d-1)/s + 1
 }
 
-func avxcheckConv(t *testing.T, r *rand.Rand, m int, p kernels.Conv2DParams, relu, useBias bool) {
+func checkConvCase(t *testing.T, r *rand.Rand, m int, p kernels.Conv2DParams, relu, useBias bool) {
 	t.Helper()
-	src := avxguardedCopy(t, avxrandFloats(r, p.Channels*p.Height*p.Width))
-	w := avxguardedCopy(t, avxrandFloats(r, m*p.Channels*p.KernelH*p.KernelW))
+	src := guarded(t, uniformFill(r, p.Channels*p.Height*p.Width), true)
+	w := guarded(t, uniformFill(r, m*p.Channels*p.KernelH*p.KernelW), true)
 	var bias []float32
 	if useBias {
-		bias = avxguardedCopy(t, avxrandFloats(r, m))
+		bias = guarded(t, uniformFill(r, m), true)
 	}
 	n := p.OutH * p.OutW
 	dst := make([]float32, m*n+5)
 	for i := range dst {
 		dst[i] = 1234.5
 	}
-	want, mag := avxrefConv(src, w, bias, m, p, relu)
+	want, mag := referenceConv(src, w, bias, m, p, relu)
 	kernels.Conv2D(dst, src, w, bias, m, p, relu)
 	k := p.Channels * p.KernelH * p.KernelW
 	bad := 0
 	for i := 0; i < m*n; i++ {
-		if !avxcloseEnough(dst[i], want[i], mag[i], k) {
+		if !closeToReference(dst[i], want[i], mag[i], k) {
 			if bad < 3 {
 				t.Errorf("m=%d %+v relu=%v: dst[%d] (o=%d px=%d) = %v want %v", m, p, relu, i, i/max(n, 1), i%max(n, 1), dst[i], want[i])
 			}
@@ -306,35 +290,35 @@ func TestAVX512Conv2DGeometries(t *testing.T) {
 				p.Width = 1
 			}
 			p.Height = 1 + r.IntN(9)
-			p.OutW = avxoutSize(p.Width, kw, st, p.DilationW, pl, pr)
-			p.OutH = avxoutSize(p.Height, kh, st, d, pt, pb)
+			p.OutW = convOutputSize(p.Width, kw, st, p.DilationW, pl, pr)
+			p.OutH = convOutputSize(p.Height, kh, st, d, pt, pb)
 			if p.OutW < 1 || p.OutH < 1 {
 				continue
 			}
-			avxcheckConv(t, r, 1+r.IntN(14), p, r.IntN(2) == 0, r.IntN(2) == 0)
+			checkConvCase(t, r, 1+r.IntN(14), p, r.IntN(2) == 0, r.IntN(2) == 0)
 		}
 	}
 	// Pointwise and large k.
 	for _, c := range []int{1, 2, 3, 5, 29, 255, 256, 257, 300, 600} {
 		for _, hw := range [][2]int{{1, 1}, {1, 7}, {3, 5}, {7, 7}, {4, 4}, {5, 17}} {
 			p := kernels.Conv2DParams{Channels: c, Height: hw[0], Width: hw[1], KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, OutH: hw[0], OutW: hw[1]}
-			avxcheckConv(t, r, 1+r.IntN(20), p, true, true)
+			checkConvCase(t, r, 1+r.IntN(20), p, true, true)
 		}
 	}
 	for _, c := range []int{29, 30, 57} {
 		for _, outW := range []int{1, 2, 3, 5, 7, 15, 17} {
 			p := kernels.Conv2DParams{Channels: c, Height: 9, Width: outW, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, OutH: 9, OutW: outW}
-			avxcheckConv(t, r, 1+r.IntN(20), p, false, true)
+			checkConvCase(t, r, 1+r.IntN(20), p, false, true)
 			p.StrideH, p.StrideW = 2, 3
-			p.OutH, p.OutW = avxoutSize(9, 3, 2, 1, 1, 1), avxoutSize(outW, 3, 3, 1, 1, 1)
-			avxcheckConv(t, r, 7, p, true, false)
+			p.OutH, p.OutW = convOutputSize(9, 3, 2, 1, 1, 1), convOutputSize(outW, 3, 3, 1, 1, 1)
+			checkConvCase(t, r, 7, p, true, false)
 		}
 	}
 	// Outputs that overhang the image at bottom-right (pads beyond the
 	// image) and outputs that crop it.
 	for _, outW := range []int{1, 2, 3, 5, 7, 15, 16, 17, 33} {
 		p := kernels.Conv2DParams{Channels: 3, Height: 4, Width: 4, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 3, PadLeft: 5, OutH: 7, OutW: outW}
-		avxcheckConv(t, r, 6, p, false, true)
+		checkConvCase(t, r, 6, p, false, true)
 	}
 }
 
@@ -350,12 +334,12 @@ func TestAVX512Conv2DRandom(t *testing.T) {
 			PadTop: r.IntN(4), PadLeft: r.IntN(4),
 		}
 		pb, pr := r.IntN(4), r.IntN(4)
-		p.OutH = avxoutSize(p.Height, p.KernelH, p.StrideH, p.DilationH, p.PadTop, pb)
-		p.OutW = avxoutSize(p.Width, p.KernelW, p.StrideW, p.DilationW, p.PadLeft, pr)
+		p.OutH = convOutputSize(p.Height, p.KernelH, p.StrideH, p.DilationH, p.PadTop, pb)
+		p.OutW = convOutputSize(p.Width, p.KernelW, p.StrideW, p.DilationW, p.PadLeft, pr)
 		if p.OutH < 1 || p.OutW < 1 {
 			continue
 		}
-		avxcheckConv(t, r, 1+r.IntN(30), p, r.IntN(2) == 0, r.IntN(2) == 0)
+		checkConvCase(t, r, 1+r.IntN(30), p, r.IntN(2) == 0, r.IntN(2) == 0)
 		if t.Failed() {
 			return
 		}
@@ -368,15 +352,15 @@ func TestAVX512Conv2DNaN(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, outW := range []int{1, 2, 3, 5, 7, 15, 17, 31} {
 		p := kernels.Conv2DParams{Channels: 30, Height: 6, Width: outW, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, OutH: 6, OutW: outW}
-		src := avxrandFloats(r, p.Channels*p.Height*p.Width)
+		src := uniformFill(r, p.Channels*p.Height*p.Width)
 		src[r.IntN(len(src))] = float32(math.NaN())
 		src[r.IntN(len(src))] = float32(math.Inf(1))
-		w := avxrandFloats(r, 5*p.Channels*9)
+		w := uniformFill(r, 5*p.Channels*9)
 		dst := make([]float32, 5*p.OutH*p.OutW)
-		want, mag := avxrefConv(src, w, nil, 5, p, false)
+		want, mag := referenceConv(src, w, nil, 5, p, false)
 		kernels.Conv2D(dst, src, w, nil, 5, p, false)
 		for i := range dst {
-			if !avxcloseEnough(dst[i], want[i], mag[i], 270) {
+			if !closeToReference(dst[i], want[i], mag[i], 270) {
 				t.Errorf("outW=%d: dst[%d]=%v want %v", outW, i, dst[i], want[i])
 			}
 		}
@@ -393,7 +377,7 @@ func TestAVX512ThreadsBitwise(t *testing.T) {
 		run  func() []float32
 	}
 	m, n, k := 301, 517, 700
-	a, b := avxrandFloats(r, m*k), avxrandFloats(r, k*n)
+	a, b := uniformFill(r, m*k), uniformFill(r, k*n)
 	jobs := []job{{"sgemm", func() []float32 {
 		c := make([]float32, m*n)
 		kernels.Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
@@ -406,9 +390,9 @@ func TestAVX512ThreadsBitwise(t *testing.T) {
 		{Channels: 40, Height: 33, Width: 35, KernelH: 3, KernelW: 5, StrideH: 2, StrideW: 3, DilationH: 2, DilationW: 1, PadTop: 2, PadLeft: 1, OutH: 15, OutW: 11},
 	}
 	for ci, p := range convs {
-		src := avxrandFloats(r, p.Channels*p.Height*p.Width)
-		w := avxrandFloats(r, 70*p.Channels*p.KernelH*p.KernelW)
-		bias := avxrandFloats(r, 70)
+		src := uniformFill(r, p.Channels*p.Height*p.Width)
+		w := uniformFill(r, 70*p.Channels*p.KernelH*p.KernelW)
+		bias := uniformFill(r, 70)
 		jobs = append(jobs, job{fmt.Sprintf("conv%d", ci), func() []float32 {
 			dst := make([]float32, 70*p.OutH*p.OutW)
 			kernels.Conv2D(dst, src, w, bias, 70, p, true)
@@ -441,10 +425,13 @@ func TestAVX512ModelConcurrent(t *testing.T) {
 	defer kernels.SetThreads(0)
 	r := rand.New(rand.NewPCG(15, 16))
 	c1, c2 := 20, 33
-	w1, _ := nn.FromSlice(avxrandFloats(r, c1*3*3*3), c1, 3, 3, 3)
-	b1, _ := nn.FromSlice(avxrandFloats(r, c1), c1)
-	w2, _ := nn.FromSlice(avxrandFloats(r, c2*c1), c2, c1, 1, 1)
-	w3, _ := nn.FromSlice(avxrandFloats(r, 17*c2*3*3), 17, c2, 3, 3)
+	w1, _ := nn.FromSlice(uniformFill(r, c1*3*3*3), c1, 3, 3, 3)
+	b1, _ := nn.FromSlice(uniformFill(r, c1), c1)
+	w2, _ := nn.FromSlice(uniformFill(r, c2*c1), c2, c1, 1, 1)
+	w3, _ := nn.FromSlice(uniformFill(r, 17*c2*3*3), 17, c2, 3, 3)
+
+	// Fused ReLU, asymmetric pads, a stride of 1×2, a pointwise layer and
+	// a dilation of 2×1.
 	g := nn.Graph{
 		Inputs:       []nn.ValueInfo{{Name: "x", Shape: []int{-1, 3, 13, 11}}},
 		Outputs:      []nn.ValueInfo{{Name: "y", Shape: []int{-1, 17, -1, -1}}},
@@ -459,37 +446,41 @@ func TestAVX512ModelConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// Serial results for batches 1, 2 and 5.
 	var xs, wants []*nn.Tensor
 	for _, batch := range []int{1, 2, 5} {
-		x, _ := nn.FromSlice(avxrandFloats(r, batch*3*13*11), batch, 3, 13, 11)
+		x, _ := nn.FromSlice(uniformFill(r, batch*3*13*11), batch, 3, 13, 11)
 		y, err := model.Predict(x)
 		if err != nil {
 			t.Fatal(err)
 		}
 		xs, wants = append(xs, x), append(wants, y)
 	}
-	// float64 reference of the first input, batch 1.
-	{
-		x := xs[0].Data
-		p1 := kernels.Conv2DParams{Channels: 3, Height: 13, Width: 11, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 2}
-		p1.OutH, p1.OutW = avxoutSize(13, 3, 1, 1, 1, 0), avxoutSize(11, 3, 2, 1, 2, 1)
-		h1, _ := avxrefConv(x, w1.Data, b1.Data, c1, p1, true)
-		p2 := kernels.Conv2DParams{Channels: c1, Height: p1.OutH, Width: p1.OutW, KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, OutH: p1.OutH, OutW: p1.OutW}
-		h2, _ := avxrefConv(avxto32(h1), w2.Data, nil, c2, p2, false)
-		p3 := kernels.Conv2DParams{Channels: c2, Height: p2.OutH, Width: p2.OutW, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 2, DilationW: 1, PadTop: 1, PadLeft: 1}
-		p3.OutH, p3.OutW = avxoutSize(p2.OutH, 3, 1, 2, 1, 1), avxoutSize(p2.OutW, 3, 1, 1, 1, 1)
-		y, _ := avxrefConv(avxto32(h2), w3.Data, nil, 17, p3, false)
-		got := wants[0]
-		if len(got.Data) != len(y) {
-			t.Fatalf("model output %v, reference has %d elements", got.Shape, len(y))
-		}
-		for i := range y {
-			if math.Abs(float64(got.Data[i])-y[i]) > 1e-3*(1+math.Abs(y[i])) {
-				t.Errorf("model output[%d]=%v, float64 reference %v", i, got.Data[i], y[i])
-				break
-			}
+
+	// The float64 reference of the first input, batch 1.
+	x := xs[0].Data
+	p1 := kernels.Conv2DParams{Channels: 3, Height: 13, Width: 11, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 2}
+	p1.OutH, p1.OutW = convOutputSize(13, 3, 1, 1, 1, 0), convOutputSize(11, 3, 2, 1, 2, 1)
+	h1, _ := referenceConv(x, w1.Data, b1.Data, c1, p1, true)
+	p2 := kernels.Conv2DParams{Channels: c1, Height: p1.OutH, Width: p1.OutW, KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, OutH: p1.OutH, OutW: p1.OutW}
+	h2, _ := referenceConv(toFloat32(h1), w2.Data, nil, c2, p2, false)
+	p3 := kernels.Conv2DParams{Channels: c2, Height: p2.OutH, Width: p2.OutW, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 2, DilationW: 1, PadTop: 1, PadLeft: 1}
+	p3.OutH, p3.OutW = convOutputSize(p2.OutH, 3, 1, 2, 1, 1), convOutputSize(p2.OutW, 3, 1, 1, 1, 1)
+	y, _ := referenceConv(toFloat32(h2), w3.Data, nil, 17, p3, false)
+	got := wants[0]
+	if len(got.Data) != len(y) {
+		t.Fatalf("model output %v, reference has %d elements", got.Shape, len(y))
+	}
+	for i := range y {
+		if math.Abs(float64(got.Data[i])-y[i]) > 1e-3*(1+math.Abs(y[i])) {
+			t.Errorf("model output[%d]=%v, float64 reference %v", i, got.Data[i], y[i])
+			break
 		}
 	}
+
+	// One goroutine keeps changing the thread count while 16 others run
+	// the model.
 	stop := make(chan struct{})
 	var tw sync.WaitGroup
 	tw.Add(1)
@@ -504,6 +495,7 @@ func TestAVX512ModelConcurrent(t *testing.T) {
 			kernels.SetThreads([]int{1, 2, 8, 3}[i%4])
 		}
 	}()
+
 	var wg sync.WaitGroup
 	errs := make(chan string, 100)
 	for gi := 0; gi < 16; gi++ {
@@ -526,6 +518,7 @@ func TestAVX512ModelConcurrent(t *testing.T) {
 			}
 		}()
 	}
+
 	wg.Wait()
 	close(stop)
 	tw.Wait()
@@ -535,7 +528,8 @@ func TestAVX512ModelConcurrent(t *testing.T) {
 	}
 }
 
-func avxto32(x []float64) []float32 {
+// toFloat32 rounds x to float32.
+func toFloat32(x []float64) []float32 {
 	s := make([]float32, len(x))
 	for i, v := range x {
 		s[i] = float32(v)
@@ -553,9 +547,9 @@ func TestAVX512PackedAndWinograd(t *testing.T) {
 		for _, c := range []int{16, 31, 40} {
 			m := 16 + r.IntN(20)
 			p := kernels.Conv2DParams{Channels: c, Height: hw[0], Width: hw[1], KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, OutH: hw[0], OutW: hw[1]}
-			src := avxrandFloats(r, c*hw[0]*hw[1])
-			w := avxrandFloats(r, m*c*9)
-			bias := avxrandFloats(r, m)
+			src := uniformFill(r, c*hw[0]*hw[1])
+			w := uniformFill(r, m*c*9)
+			bias := uniformFill(r, m)
 			n := p.OutH * p.OutW
 			want := make([]float32, m*n)
 			kernels.Conv2D(want, src, w, bias, m, p, true)
@@ -572,7 +566,7 @@ func TestAVX512PackedAndWinograd(t *testing.T) {
 				}
 			}
 			kernels.SetThreads(0)
-			ref, mag := avxrefConv(src, w, bias, m, p, true)
+			ref, mag := referenceConv(src, w, bias, m, p, true)
 			ww := kernels.PackWinogradWeights(w, m, p)
 			var first []float32
 			for _, th := range []int{1, 2, 8} {
@@ -621,10 +615,10 @@ func TestAVX512ConvLargeBlocks(t *testing.T) {
 	}
 	for ci, c := range cases {
 		p := c.p
-		src := avxrandFloats(r, p.Channels*p.Height*p.Width)
-		w := avxrandFloats(r, c.m*p.Channels*p.KernelH*p.KernelW)
-		bias := avxrandFloats(r, c.m)
-		ref, mag := avxrefConv(src, w, bias, c.m, p, false)
+		src := uniformFill(r, p.Channels*p.Height*p.Width)
+		w := uniformFill(r, c.m*p.Channels*p.KernelH*p.KernelW)
+		bias := uniformFill(r, c.m)
+		ref, mag := referenceConv(src, w, bias, c.m, p, false)
 		pw := kernels.PackWeights(w, c.m, p.Channels*p.KernelH*p.KernelW)
 		var first []float32
 		for _, th := range []int{1, 2, 8} {
@@ -638,7 +632,7 @@ func TestAVX512ConvLargeBlocks(t *testing.T) {
 				}
 				bad := 0
 				for i := range got {
-					if !avxcloseEnough(got[i], ref[i], mag[i], p.Channels*9) {
+					if !closeToReference(got[i], ref[i], mag[i], p.Channels*9) {
 						if bad < 2 {
 							t.Errorf("case %d threads=%d packed=%v: dst[%d]=%v want %v", ci, th, packed, i, got[i], ref[i])
 						}
@@ -666,8 +660,8 @@ func TestAVX512ConvHugeK(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, outW := range []int{1, 2, 3, 5, 7, 15, 17} {
 		p := kernels.Conv2DParams{Channels: 2223, Height: 4, Width: outW, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, OutH: 4, OutW: outW}
-		avxcheckConv(t, r, 7, p, false, true)
+		checkConvCase(t, r, 7, p, false, true)
 		q := kernels.Conv2DParams{Channels: 2223, Height: 9, Width: 3*outW + 2, KernelH: 3, KernelW: 3, StrideH: 3, StrideW: 3, DilationH: 2, DilationW: 3, PadTop: 2, PadLeft: 3, OutH: 3, OutW: outW}
-		avxcheckConv(t, r, 5, q, true, false)
+		checkConvCase(t, r, 5, q, true, false)
 	}
 }

@@ -78,9 +78,8 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 
 	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
-	inPlace := !impl.convTileBorrowed && !impl.convPacked
 	if isPointwise(p) {
-		if inPlace {
+		if !impl.convTileBorrowed {
 			convPointwise(dst, src, a, m, k, n, ep)
 		} else {
 			// The image is the k×n matrix B as it lies in memory.
@@ -94,6 +93,7 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
+	inPlace := !impl.convTileBorrowed && (impl.convPackMinFilters == 0 || m < impl.convPackMinFilters)
 	if useImplicit(p) && inPlace {
 		convImplicit(dst, image, a, m, ep)
 		return

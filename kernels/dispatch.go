@@ -47,14 +47,23 @@ type kernelSet struct {
 	// which uses the set's own micro-kernel.
 	convTileBorrowed bool
 
-	// convPacked is set when packing the im2col matrix into panels for
-	// sgemmTile beats convTile reading the image in place. With AVX-512,
-	// each row of B is a 64-byte load that straddles two cache lines
-	// unless the image happens to align, and its offset is loaded first.
-	// So convTile runs at about half of sgemmTile's rate on an Intel Xeon
-	// (BenchmarkConvTile against BenchmarkSgemmTile), which costs more
-	// than the packing.
-	convPacked bool
+	// convPackMinFilters is the number of filters from which a
+	// convolution that is not pointwise packs its im2col matrix into
+	// panels for sgemmTile instead of letting convTile read the image in
+	// place; 0 means never. Packing costs a copy of every element of B,
+	// which m filters share. With AVX-512, each row of B that convTile
+	// reads is a 64-byte load that straddles two cache lines unless the
+	// image happens to align, so convTile runs well below sgemmTile's rate
+	// on an Intel Xeon, and from 128 filters on the copy costs less than
+	// that (BenchmarkConvLayer). A pointwise convolution reads B as it lies
+	// in memory, with no padded copy, and stays in place whatever m is
+	// (BenchmarkConv1x1).
+	convPackMinFilters int
+
+	// wideGEMM is set when the GEMM micro-kernel does twice the AVX2
+	// kernel's work per cycle, which moves the point where Winograd's
+	// transforms pay for themselves.
+	wideGEMM bool
 
 	dotRows func(dst, x, w []float32, ldw int)
 	axpy    func(y, x []float32, alpha float32)

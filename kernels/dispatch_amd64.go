@@ -40,7 +40,8 @@ var avx512Kernels = func() kernelSet {
 	s.sgemmTile = sgemmTileAVX512
 	s.sgemmTileEpilogue = sgemmTileEpilogueAVX512
 	s.convTile = convTileAVX512
-	s.convPacked = true
+	s.convPackMinFilters = 128
+	s.wideGEMM = true
 	return s
 }()
 

@@ -134,7 +134,7 @@ func WinogradSuitable(p Conv2DParams, m int) bool {
 		// With AVX-512 the direct GEMM runs at twice the rate of these
 		// Go transforms' share: ResNet-18's 7×7 layers take 1.8 ms direct
 		// and 4 ms with F(2×2, 3×3) on an Intel Xeon (simdnn bench -layers).
-		if impl.convPacked {
+		if impl.wideGEMM {
 			return false
 		}
 		out, points, ratio = 2, 16, 6

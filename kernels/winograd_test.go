@@ -181,7 +181,7 @@ func TestWinogradSuitable(t *testing.T) {
 	}
 	// The 2×2 tiles pay only where the direct GEMM runs at the AVX2 rate.
 	last := convCase{m: 512, c: 512, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1}
-	wantSmall := want && !impl.convPacked
+	wantSmall := want && !impl.wideGEMM
 	if got := WinogradSuitable(last.params(), last.m); got != wantSmall || !winogradSmall(last.params()) {
 		t.Errorf("ResNet's 3x3 512->512 layer at 7x7: WinogradSuitable = %v, want %v with 2x2 tiles", got, wantSmall)
 	}

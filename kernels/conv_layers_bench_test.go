@@ -1,0 +1,50 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// convLayers are convolutions of the zoo models that the GEMM path
+// computes: strided, wide-kernel and few-channel layers, and a 3×3 layer
+// that models send to Winograd, for comparison with BenchmarkConv3x3.
+var convLayers = []struct {
+	name                   string
+	m, c, h, w, kh, stride int
+}{
+	{"resnet_stem_64x3x224_7x7s2", 64, 3, 224, 224, 7, 2},
+	{"resnet_128x64x56_3x3s2", 128, 64, 56, 56, 3, 2},
+	{"resnet_256x128x28_3x3s2", 256, 128, 28, 28, 3, 2},
+	{"resnet_128x64x56_1x1s2", 128, 64, 56, 56, 1, 2},
+	{"mobilenet_stem_32x3x224_3x3s2", 32, 3, 224, 224, 3, 2},
+	{"squeezenet_stem_64x3x224_3x3s2", 64, 3, 224, 224, 3, 2},
+	{"squeezenet_expand_64x16x55_3x3", 64, 16, 55, 55, 3, 1},
+	{"lenet_6x1x28_5x5", 6, 1, 28, 28, 5, 1},
+	{"resnet_64x64x56_3x3", 64, 64, 56, 56, 3, 1},
+}
+
+// BenchmarkConvLayer times Conv2DPacked, with bias and ReLU, on each layer
+// with every kernel set.
+func BenchmarkConvLayer(b *testing.B) {
+	rng := rand.New(rand.NewPCG(53, 54))
+	for _, l := range convLayers {
+		pad := l.kh / 2
+		out := (l.h+2*pad-l.kh)/l.stride + 1
+		p := Conv2DParams{Channels: l.c, Height: l.h, Width: l.w, KernelH: l.kh, KernelW: l.kh,
+			StrideH: l.stride, StrideW: l.stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, OutH: out, OutW: out}
+		k := l.c * l.kh * l.kh
+		src := randomFloats(rng, l.c*l.h*l.w, 0)
+		weights := randomFloats(rng, l.m*k, 0)
+		bias := randomFloats(rng, l.m, 0)
+		dst := make([]float32, l.m*out*out)
+		packed := PackWeights(weights, l.m, k)
+		flops := 2 * float64(l.m) * float64(k) * float64(out*out)
+		benchEachImpl(b, l.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Conv2DPacked(dst, src, packed, bias, p, true)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}

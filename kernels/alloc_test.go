@@ -27,10 +27,10 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		"Sgemm":                   func() { Sgemm(false, false, 64, 64, 64, 1, a, 64, b, 64, 0, c, 64) },
 		"Sgemm transposed":        func() { Sgemm(true, true, 64, 64, 64, 2, a, 64, b, 64, 1, c, 64) },
 		"Sgemm single row":        func() { Sgemm(false, true, 1, 64, 64, 1, a, 64, b, 64, 0, c, 64) },
-		"Conv2D":                  func() { Conv2D(dst, src, weights, bias, 16, p, true) },
-		"Conv2D stride 2":         func() { Conv2D(dst, src, weights, bias, 16, strided, false) },
-		"Conv2D packed":           func() { Conv2D(dst, src, weights, nil, 16, narrow, false) },
-		"DepthwiseConv2D":         func() { DepthwiseConv2D(dst, src, weights, bias, p, true) },
+		"Conv2D":                  func() { Conv2D(dst, src, weights, bias, 16, p, ReLUActivation) },
+		"Conv2D stride 2":         func() { Conv2D(dst, src, weights, bias, 16, strided, NoActivation) },
+		"Conv2D packed":           func() { Conv2D(dst, src, weights, nil, 16, narrow, NoActivation) },
+		"DepthwiseConv2D":         func() { DepthwiseConv2D(dst, src, weights, bias, p, ReLUActivation) },
 		"ReLU, MaxRows, MaxPairs": func() { ReLU(c, c); MaxRows(c, a, b); MaxPairs(c[:32], a); Clamp(c, c, 0, 6) },
 	}
 	for name, call := range cases {

@@ -35,21 +35,21 @@ func (p Conv2DParams) check() error {
 // Conv2D computes the convolution of src (p.Channels×p.Height×p.Width)
 // with m filters: dst[o][y*OutW+x] = sum over c, i, j of
 // weights[o][(c*KernelH+i)*KernelW+j] * src[c][y*StrideH-PadTop+i*DilationH][x*StrideW-PadLeft+j*DilationW],
-// plus bias[o] when bias is not nil, then max(·, 0) when relu is set.
+// plus bias[o] when bias is not nil, then the activation act.
 //
 // It is a GEMM whose B operand, the im2col matrix of src, is packed
 // straight from src block by block and never stored whole, and whose bias
-// and ReLU are applied to each tile of dst while it is in cache. dst is
+// and activation are applied to each tile of dst while it is in cache. dst is
 // m×OutH*OutW, weights is m×Channels*KernelH*KernelW, both row-major; dst
 // must not overlap src or weights. It panics if a size is invalid or a
 // slice too short, as Sgemm does.
-func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, relu bool) {
-	conv2D(dst, src, weights, nil, bias, m, p, relu)
+func Conv2D(dst, src, weights, bias []float32, m int, p Conv2DParams, act Activation) {
+	conv2D(dst, src, weights, nil, bias, m, p, act)
 }
 
 // conv2D computes Conv2D with the weights either as a matrix or, when
 // packed is not nil, prepacked.
-func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, m int, p Conv2DParams, relu bool) {
+func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, m int, p Conv2DParams, act Activation) {
 	if err := p.check(); err != nil {
 		panic("kernels: Conv2D: " + err.Error())
 	}
@@ -70,7 +70,7 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 		return
 	}
 
-	ep := epilogue{bias: bias, relu: relu}
+	ep := epilogue{bias: bias, act: act}
 	if k == 0 {
 		clear(dst[:m*n])
 		ep.apply(dst, n, 0, m, n)

@@ -9,7 +9,7 @@ import (
 
 // directConv2D is the float64 reference: the convolution written as its
 // definition, with the magnitude of each sum for the tolerance.
-func directConv2D(src, weights, bias []float32, m int, p Conv2DParams, relu bool) (out, mag []float64) {
+func directConv2D(src, weights, bias []float32, m int, p Conv2DParams, act Activation) (out, mag []float64) {
 	n := p.OutH * p.OutW
 	out = make([]float64, m*n)
 	mag = make([]float64, m*n)
@@ -36,8 +36,8 @@ func directConv2D(src, weights, bias []float32, m int, p Conv2DParams, relu bool
 					sum += float64(bias[o])
 					abs += math.Abs(float64(bias[o]))
 				}
-				if relu {
-					sum = max(sum, 0)
+				if act.ReLU() {
+					sum = min(max(sum, 0), float64(act.Cap()))
 				}
 				out[o*n+y*p.OutW+x] = sum
 				mag[o*n+y*p.OutW+x] = abs
@@ -60,7 +60,11 @@ func convOutput(in, kernel, stride, dilation, padBegin, padEnd int) int {
 type convCase struct {
 	m, c, h, w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr int
 	bias, relu                                         bool
+	cap                                                float32 // the cap of a capped ReLU; 0 for plain ReLU
 }
+
+// activation returns the case's activation: none, ReLU or capped ReLU.
+func (tc convCase) activation() Activation { return caseActivation(tc.relu, tc.cap) }
 
 func (tc convCase) params() Conv2DParams {
 	return Conv2DParams{
@@ -91,9 +95,9 @@ func runConvCase(t *testing.T, rng *rand.Rand, tc convCase) {
 	for i := range dst {
 		dst[i] = float32(math.NaN()) // Conv2D must overwrite every element
 	}
-	Conv2D(dst, src, weights, bias, tc.m, p, tc.relu)
+	Conv2D(dst, src, weights, bias, tc.m, p, tc.activation())
 
-	want, mag := directConv2D(src, weights, bias, tc.m, p, tc.relu)
+	want, mag := directConv2D(src, weights, bias, tc.m, p, tc.activation())
 	const eps = 1.0 / (1 << 23)
 	for i := range want {
 		tol := 2*eps*float64(p.k()+2)*mag[i] + 1e-30
@@ -117,10 +121,10 @@ func TestConv2DMatchesDirect(t *testing.T) {
 			{m: 9, c: 2, h: 9, w: 9, kh: 4, kw: 2, sh: 3, sw: 1, dh: 1, dw: 1, pt: 0, pl: 2, pb: 3, pr: 0, bias: true},
 			{m: 13, c: 5, h: 6, w: 7, kh: 7, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3},
 			{m: 3, c: 2, h: 3, w: 3, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, bias: true},
-			{m: 6, c: 8, h: 20, w: 33, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, bias: true, relu: true},
+			{m: 6, c: 8, h: 20, w: 33, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, bias: true, relu: true, cap: 0.5},
 			{m: 4, c: 3, h: 10, w: 10, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1},
 			{m: 20, c: 70, h: 8, w: 8, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
-			{m: 150, c: 2, h: 5, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{m: 150, c: 2, h: 5, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true, cap: 0.5},
 			{m: 2, c: 1, h: 5, w: 100, kh: 1, kw: 17, sh: 1, sw: 1, dh: 1, dw: 1, pl: 8, pr: 8, relu: true},
 		}
 		for _, tc := range cases {
@@ -141,6 +145,9 @@ func TestConv2DRandomGeometry(t *testing.T) {
 				dh: 1 + rng.IntN(2), dw: 1 + rng.IntN(2), pt: rng.IntN(3), pl: rng.IntN(3), pb: rng.IntN(3), pr: rng.IntN(3),
 				bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0,
 			}
+			if rng.IntN(2) == 0 {
+				tc.cap = 0.5
+			}
 			runConvCase(t, rng, tc)
 		}
 	})
@@ -157,21 +164,21 @@ func TestTileEpilogueMatchesGeneric(t *testing.T) {
 		b := randomFloats(rng, gemmNR*kc, 0)
 		c0 := randomFloats(rng, (gemmMR-1)*ldc+gemmNR, 2)
 		bias := randomFloats(rng, gemmMR, 0)
-		reference := tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric)
+		reference := tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric, clampGeneric)
 		for _, accumulate := range []bool{false, true} {
 			for _, withBias := range []bool{false, true} {
-				for _, relu := range []bool{false, true} {
+				for _, act := range testActivations {
 					var bs []float32
 					if withBias {
 						bs = bias
 					}
 					want := append([]float32(nil), c0...)
-					reference(kc, a, b, want, ldc, accumulate, bs, relu)
+					reference(kc, a, b, want, ldc, accumulate, bs, act)
 					got := append([]float32(nil), c0...)
-					impl.sgemmTileEpilogue(kc, a, b, got, ldc, accumulate, bs, relu)
+					impl.sgemmTileEpilogue(kc, a, b, got, ldc, accumulate, bs, act)
 					for i := range got {
 						if !closeOrSameSpecial(got[i], want[i], kc+2) {
-							t.Fatalf("accumulate=%v bias=%v relu=%v: C[%d] = %v, want %v", accumulate, withBias, relu, i, got[i], want[i])
+							t.Fatalf("accumulate=%v bias=%v %v: C[%d] = %v, want %v", accumulate, withBias, act, i, got[i], want[i])
 						}
 					}
 				}
@@ -194,11 +201,11 @@ func TestConv2DThreadCountBitwise(t *testing.T) {
 
 	SetThreads(1)
 	want := make([]float32, tc.m*n)
-	Conv2D(want, src, weights, bias, tc.m, p, true)
+	Conv2D(want, src, weights, bias, tc.m, p, ReLUActivation)
 	for _, threads := range []int{2, 5} {
 		SetThreads(threads)
 		got := make([]float32, tc.m*n)
-		Conv2D(got, src, weights, bias, tc.m, p, true)
+		Conv2D(got, src, weights, bias, tc.m, p, ReLUActivation)
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("threads=%d: output %d = %v, one thread gives %v", threads, i, got[i], want[i])
@@ -213,13 +220,19 @@ func TestConv2DRejectsBadArguments(t *testing.T) {
 		"zero stride": func() {
 			p := good
 			p.StrideH = 0
-			Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 18), nil, 2, p, false)
+			Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 18), nil, 2, p, NoActivation)
 		},
-		"short src":     func() { Conv2D(make([]float32, 8), make([]float32, 15), make([]float32, 18), nil, 2, good, false) },
-		"short weights": func() { Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 17), nil, 2, good, false) },
-		"short dst":     func() { Conv2D(make([]float32, 7), make([]float32, 16), make([]float32, 18), nil, 2, good, false) },
+		"short src": func() {
+			Conv2D(make([]float32, 8), make([]float32, 15), make([]float32, 18), nil, 2, good, NoActivation)
+		},
+		"short weights": func() {
+			Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 17), nil, 2, good, NoActivation)
+		},
+		"short dst": func() {
+			Conv2D(make([]float32, 7), make([]float32, 16), make([]float32, 18), nil, 2, good, NoActivation)
+		},
 		"short bias": func() {
-			Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 18), make([]float32, 1), 2, good, false)
+			Conv2D(make([]float32, 8), make([]float32, 16), make([]float32, 18), make([]float32, 1), 2, good, NoActivation)
 		},
 	}
 	for name, call := range cases {
@@ -245,8 +258,8 @@ func TestConv2DHugeStridesAndPads(t *testing.T) {
 	weights := randomFloats(rng, 2*4*9, 0)
 	bias := randomFloats(rng, 2, 0)
 	dst := make([]float32, 2*9)
-	Conv2D(dst, src, weights, bias, 2, p, false)
-	want, _ := directConv2D(src, weights, bias, 2, p, false)
+	Conv2D(dst, src, weights, bias, 2, p, NoActivation)
+	want, _ := directConv2D(src, weights, bias, 2, p, NoActivation)
 	for i := range want {
 		if math.Abs(float64(dst[i])-want[i]) > 1e-5 {
 			t.Fatalf("output %d = %v, want %v", i, dst[i], want[i])
@@ -273,7 +286,7 @@ func TestDirectPackerMatchesDirect(t *testing.T) {
 		n := p.OutH * p.OutW
 		dst := make([]float32, tc.m*n)
 		gemmParallel(tc.m, n, p.k(), aSource{a: weights, lda: p.k(), alpha: 1}, directImageB{src: src, p: p}, 0, dst, n, epilogue{})
-		want, mag := directConv2D(src, weights, nil, tc.m, p, false)
+		want, mag := directConv2D(src, weights, nil, tc.m, p, NoActivation)
 		for i := range want {
 			if math.Abs(float64(dst[i])-want[i]) > 2*float64(p.k()+2)*mag[i]/(1<<23)+1e-30 {
 				t.Fatalf("%v: output %d = %v, want %v", tc, i, dst[i], want[i])

@@ -99,12 +99,12 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 			if ep.bias != nil {
 				bias = ep.bias[ir : ir+gemmMR]
 			}
-			ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.relu)
+			ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
 			continue
 		}
 
 		edge := ws.edge[:]
-		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, false, nil, false)
+		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, false, nil, NoActivation)
 		for i := 0; i < rows; i++ {
 			ci := c[(ir+i)*ldc : (ir+i)*ldc+cols]
 			ei := edge[i*gemmNR : i*gemmNR+cols]
@@ -135,7 +135,7 @@ func spanOf(offsets []int) offsetSpan {
 // convTileGeneric is the portable twin of the implicit-GEMM micro-kernel:
 // the tile of sgemmKernelGeneric with row p of B at src[offsets[p]:],
 // followed by the epilogue.
-func convTileGeneric(kc int, a, src []float32, offsets []int, _ offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func convTileGeneric(kc int, a, src []float32, offsets []int, _ offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	var panel [gemmNR * gemmKC]float32
 	for start := 0; start < kc; start += gemmKC {
 		steps := min(gemmKC, kc-start)
@@ -144,7 +144,7 @@ func convTileGeneric(kc int, a, src []float32, offsets []int, _ offsetSpan, c []
 		}
 		last := start+steps == kc
 		if last {
-			tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric)(steps, a[start*gemmMR:], panel[:], c, ldc, accumulate || start > 0, bias, relu)
+			tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric, clampGeneric)(steps, a[start*gemmMR:], panel[:], c, ldc, accumulate || start > 0, bias, act)
 		} else {
 			sgemmKernelGeneric(steps, a[start*gemmMR:], panel[:], c, ldc, accumulate || start > 0)
 		}

@@ -42,7 +42,7 @@ func BenchmarkConvLayer(b *testing.B) {
 		benchEachImpl(b, l.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Conv2DPacked(dst, src, packed, bias, p, true)
+				Conv2DPacked(dst, src, packed, bias, p, ReLUActivation)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 		})

@@ -33,15 +33,15 @@ func TestConvTileMatchesGeneric(t *testing.T) {
 				c0 := randomFloats(rng, gemmMR*gemmNR, 0)
 
 				for _, accumulate := range []bool{false, true} {
-					for _, relu := range []bool{false, true} {
+					for _, act := range testActivations {
 						got := guardedCopy(t, c0, atEnd)
 						want := append([]float32(nil), c0...)
-						impl.convTile(kc, a, src, offsets, spanOf(offsets), got, gemmNR, accumulate, bias, relu)
-						genericKernels.convTile(kc, a, src, offsets, spanOf(offsets), want, gemmNR, accumulate, bias, relu)
+						impl.convTile(kc, a, src, offsets, spanOf(offsets), got, gemmNR, accumulate, bias, act)
+						genericKernels.convTile(kc, a, src, offsets, spanOf(offsets), want, gemmNR, accumulate, bias, act)
 						for i := range want {
 							// Each sum has kc+2 terms below 1 in magnitude.
 							if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*float64(kc+2) {
-								t.Fatalf("kc=%d accumulate=%v relu=%v atEnd=%v: C[%d] = %v, generic gives %v", kc, accumulate, relu, atEnd, i, got[i], want[i])
+								t.Fatalf("kc=%d accumulate=%v %v atEnd=%v: C[%d] = %v, generic gives %v", kc, accumulate, act, atEnd, i, got[i], want[i])
 							}
 						}
 					}

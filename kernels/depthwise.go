@@ -7,7 +7,7 @@ import "fmt"
 // KernelH×KernelW filter, so dst[c][y][x] = sum over i, j of
 // weights[c][i*KernelW+j] * src[c][y*StrideH-PadTop+i*DilationH][x*StrideW-PadLeft+j*DilationW],
 // with taps outside the image reading zero, plus bias[c] when bias is not
-// nil, then ReLU (x < 0 ? 0 : x) when relu is set. dst has p.Channels planes
+// nil, then the activation act. dst has p.Channels planes
 // of OutH×OutW and must not overlap src.
 //
 // 3×3 filters with dilation 1, strides 1×1 or 2×2 and pads top and left
@@ -17,7 +17,7 @@ import "fmt"
 // columns outside the image. Other geometries run a row kernel over a
 // zero-padded copy of each plane, in assembly when the horizontal stride
 // is 1. It panics if a size is invalid or a slice too short.
-func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu bool) {
+func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, act Activation) {
 	if err := p.check(); err != nil {
 		panic("kernels: DepthwiseConv2D: " + err.Error())
 	}
@@ -43,7 +43,7 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu boo
 			if bias != nil {
 				b = bias[c : c+1]
 			}
-			Conv2D(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, 1, one, relu)
+			Conv2D(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, 1, one, act)
 		}
 		return
 	}
@@ -56,31 +56,32 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, relu boo
 	work := float64(p.Channels) * float64(outPlane) * float64(taps)
 	parts := max(1, min(Threads(), p.Channels, int(work/minParallelWork)))
 	if parts == 1 {
-		channels(dst, src, weights, bias, p, relu, 0, p.Channels)
+		channels(dst, src, weights, bias, p, act, 0, p.Channels)
 		return
 	}
 	parallelFor(parts, func(part int) {
 		c0, c1 := bandBounds(p.Channels, parts, 1, part)
-		channels(dst, src, weights, bias, p, relu, c0, c1)
+		channels(dst, src, weights, bias, p, act, c0, c1)
 	})
 }
 
 // depthwise3x3Channels convolves channels [c0, c1) with the 3×3 kernel,
 // which depthwise3x3Fits must accept.
-func depthwise3x3Channels(dst, src, weights, bias []float32, p Conv2DParams, relu bool, c0, c1 int) {
+func depthwise3x3Channels(dst, src, weights, bias []float32, p Conv2DParams, act Activation, c0, c1 int) {
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
 	buf := getScratch(depthwise3x3BufferLen(p))
 	defer putScratch(buf)
+
 	if bias != nil {
 		bias = bias[c0:c1]
 	}
 	part := p
 	part.Channels = c1 - c0
-	impl.depthwise3x3(dst[c0*outPlane:c1*outPlane], src[c0*inPlane:c1*inPlane], weights[c0*9:c1*9], bias, buf, part, relu)
+	impl.depthwise3x3(dst[c0*outPlane:c1*outPlane], src[c0*inPlane:c1*inPlane], weights[c0*9:c1*9], bias, buf, part, act)
 }
 
 // depthwiseChannels convolves channels [c0, c1).
-func depthwiseChannels(dst, src, weights, bias []float32, p Conv2DParams, relu bool, c0, c1 int) {
+func depthwiseChannels(dst, src, weights, bias []float32, p Conv2DParams, act Activation, c0, c1 int) {
 	taps := p.KernelH * p.KernelW
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
 	g := newDepthwiseGeometry(p)
@@ -92,7 +93,9 @@ func depthwiseChannels(dst, src, weights, bias []float32, p Conv2DParams, relu b
 		if bias != nil {
 			b = bias[c]
 		}
-		g.plane(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, relu, padded)
+		out := dst[c*outPlane : (c+1)*outPlane]
+		g.plane(out, src[c*inPlane:(c+1)*inPlane], weights[c*taps:(c+1)*taps], b, act.relu, padded)
+		act.applyCap(impl.clamp, out)
 	}
 }
 

@@ -138,7 +138,7 @@ func checkDepthwise3x3(dst, src, weights, bias, buf []float32, p Conv2DParams) {
 // depthwise3x3Generic is the portable 3×3 depthwise kernel: it computes
 // the p.Channels channels of src into dst, with bias[c] added to channel c
 // unless bias is nil.
-func depthwise3x3Generic(dst, src, weights, bias, buf []float32, p Conv2DParams, relu bool) {
+func depthwise3x3Generic(dst, src, weights, bias, buf []float32, p Conv2DParams, act Activation) {
 	checkDepthwise3x3(dst, src, weights, bias, buf, p)
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
 	for c := 0; c < p.Channels; c++ {
@@ -146,7 +146,7 @@ func depthwise3x3Generic(dst, src, weights, bias, buf []float32, p Conv2DParams,
 		if bias != nil {
 			b = bias[c]
 		}
-		depthwise3x3PlaneGeneric(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[9*c:9*c+9], buf, b, p, relu)
+		depthwise3x3PlaneGeneric(dst[c*outPlane:(c+1)*outPlane], src[c*inPlane:(c+1)*inPlane], weights[9*c:9*c+9], buf, b, p, act)
 	}
 }
 
@@ -154,7 +154,7 @@ func depthwise3x3Generic(dst, src, weights, bias, buf []float32, p Conv2DParams,
 // pads rows into the ring of slots and adds the taps of each output in the
 // order i, j. Unlike it, it goes one output row at a time and rounds each
 // product before adding it.
-func depthwise3x3PlaneGeneric(dst, src, weights, buf []float32, bias float32, p Conv2DParams, relu bool) {
+func depthwise3x3PlaneGeneric(dst, src, weights, buf []float32, bias float32, p Conv2DParams, act Activation) {
 	rowLen, slots, _ := depthwise3x3Layout(p)
 	lead := (8 - p.PadLeft) % 8
 	s := p.StrideW
@@ -188,9 +188,7 @@ func depthwise3x3PlaneGeneric(dst, src, weights, buf []float32, bias float32, p 
 			sum += w[6] * r2[c]
 			sum += w[7] * r2[c+1]
 			sum += w[8] * r2[c+2]
-			if relu {
-				sum = reluValue(sum)
-			}
+			sum = act.value(sum)
 			out[x] = sum
 		}
 	}

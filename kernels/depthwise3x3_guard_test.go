@@ -38,7 +38,7 @@ func TestDepthwise3x3AtGuardPages(t *testing.T) {
 				p := tc.params()
 				src, weights, bias := depthwise3x3Inputs(rng, p)
 				want := make([]float32, p.Channels*p.OutH*p.OutW)
-				depthwise3x3Generic(want, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, tc.relu)
+				depthwise3x3Generic(want, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, tc.activation())
 
 				gsrc, gweights := guardedCopy(t, src, atEnd), guardedCopy(t, weights, atEnd)
 				var gbias []float32
@@ -47,7 +47,7 @@ func TestDepthwise3x3AtGuardPages(t *testing.T) {
 				}
 				got := guardedFloats(t, len(want), atEnd)
 				buf := guardedFloats(t, depthwise3x3BufferLen(p), atEnd)
-				ks.depthwise3x3(got, gsrc, gweights, gbias, buf, p, tc.relu)
+				ks.depthwise3x3(got, gsrc, gweights, gbias, buf, p, tc.activation())
 				checkDepthwise3x3Against(t, fmt.Sprintf("%s %v atEnd=%v", ks.name, tc, atEnd), got, want, src, weights, bias, p)
 			}
 		}

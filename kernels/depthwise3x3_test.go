@@ -12,7 +12,11 @@ import (
 type depthwise3x3Case struct {
 	c, h, w, stride, pt, pl, pb, pr int
 	relu                            bool
+	cap                             float32 // the cap of a capped ReLU; 0 for plain ReLU
 }
+
+// activation returns the case's activation: none, ReLU or capped ReLU.
+func (tc depthwise3x3Case) activation() Activation { return caseActivation(tc.relu, tc.cap) }
 
 func (tc depthwise3x3Case) params() Conv2DParams {
 	return convCase{c: max(tc.c, 1), h: tc.h, w: tc.w, kh: 3, kw: 3, sh: tc.stride, sw: tc.stride, dh: 1, dw: 1,
@@ -20,7 +24,7 @@ func (tc depthwise3x3Case) params() Conv2DParams {
 }
 
 func (tc depthwise3x3Case) String() string {
-	return fmt.Sprintf("%d×%dx%d stride %d pads %d,%d,%d,%d relu=%v", max(tc.c, 1), tc.h, tc.w, tc.stride, tc.pt, tc.pl, tc.pb, tc.pr, tc.relu)
+	return fmt.Sprintf("%d×%dx%d stride %d pads %d,%d,%d,%d %v", max(tc.c, 1), tc.h, tc.w, tc.stride, tc.pt, tc.pl, tc.pb, tc.pr, tc.activation())
 }
 
 // randomDepthwise3x3Case draws a case of 1 to 3 channels with input
@@ -29,6 +33,9 @@ func randomDepthwise3x3Case(rng *rand.Rand, maxSide int) depthwise3x3Case {
 	for {
 		tc := depthwise3x3Case{c: 1 + rng.IntN(3), h: 1 + rng.IntN(maxSide), w: 1 + rng.IntN(maxSide), stride: 1 + rng.IntN(2),
 			pt: rng.IntN(3), pl: rng.IntN(3), pb: rng.IntN(3), pr: rng.IntN(3), relu: rng.IntN(2) == 0}
+		if rng.IntN(2) == 0 {
+			tc.cap = 0.5
+		}
 		if p := tc.params(); p.OutH >= 1 && p.OutW >= 1 {
 			return tc
 		}
@@ -102,9 +109,9 @@ func ownDepthwise3x3Kernels() []kernelSet {
 func TestDepthwise3x3MatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewPCG(47, 48))
 	cases := []depthwise3x3Case{
-		{h: 112, w: 112, stride: 1, pt: 1, pl: 1, pb: 1, pr: 1, relu: true},
+		{h: 112, w: 112, stride: 1, pt: 1, pl: 1, pb: 1, pr: 1, relu: true, cap: 6},
 		{h: 112, w: 112, stride: 2, pt: 1, pl: 1, pb: 1, pr: 1},
-		{h: 56, w: 56, stride: 2, pt: 1, pl: 1, pb: 1, pr: 1, relu: true},
+		{h: 56, w: 56, stride: 2, pt: 1, pl: 1, pb: 1, pr: 1, relu: true, cap: 0.25},
 		{h: 14, w: 14, stride: 1, pt: 1, pl: 1, pb: 1, pr: 1},
 		{h: 7, w: 7, stride: 1, pt: 1, pl: 1, pb: 1, pr: 1, relu: true},
 		{h: 7, w: 7, stride: 2, pt: 1, pl: 1, pb: 1, pr: 1},
@@ -137,9 +144,9 @@ func TestDepthwise3x3MatchesGeneric(t *testing.T) {
 				buf[i] = float32(math.NaN()) // the kernel must write every float it reads
 			}
 			want := make([]float32, p.Channels*p.OutH*p.OutW)
-			depthwise3x3Generic(want, src, weights, bias, buf, p, tc.relu)
+			depthwise3x3Generic(want, src, weights, bias, buf, p, tc.activation())
 			got, intact := withSentinel(len(want))
-			ks.depthwise3x3(got, src, weights, bias, buf, p, tc.relu)
+			ks.depthwise3x3(got, src, weights, bias, buf, p, tc.activation())
 			checkDepthwise3x3Against(t, fmt.Sprintf("%s %v", ks.name, tc), got, want, src, weights, bias, p)
 			if !intact() {
 				t.Fatalf("%s %v: wrote past the end of dst", ks.name, tc)
@@ -163,11 +170,11 @@ func TestDepthwise3x3MatchesRowKernel(t *testing.T) {
 			want := make([]float32, p.Channels*p.OutH*p.OutW)
 			saved := impl
 			impl = ks
-			depthwiseChannels(want, src, weights, bias, p, tc.relu, 0, p.Channels)
+			depthwiseChannels(want, src, weights, bias, p, tc.activation(), 0, p.Channels)
 			impl = saved
 
 			got := make([]float32, len(want))
-			ks.depthwise3x3(got, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, tc.relu)
+			ks.depthwise3x3(got, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, tc.activation())
 			for i := range want {
 				if !sameFloat(got[i], want[i]) {
 					t.Fatalf("%s %v: output %d = %v, row kernel %v", ks.name, tc, i, got[i], want[i])
@@ -198,7 +205,7 @@ func TestDepthwise3x3SpecialValues(t *testing.T) {
 				src[nanRow*p.Width+nanCol] = nan
 				weights := make([]float32, 9)
 				got := make([]float32, p.OutH*p.OutW)
-				ks.depthwise3x3(got, src, weights, []float32{negZero}, make([]float32, depthwise3x3BufferLen(p)), p, relu)
+				ks.depthwise3x3(got, src, weights, []float32{negZero}, make([]float32, depthwise3x3BufferLen(p)), p, ReLUIf(relu))
 				for y := 0; y < p.OutH; y++ {
 					for x := 0; x < p.OutW; x++ {
 						top, left := y*stride-1, x*stride-1
@@ -244,7 +251,7 @@ func TestDepthwise3x3RejectsShortSlices(t *testing.T) {
 						t.Errorf("%s: short %s did not panic", ks.name, short)
 					}
 				}()
-				ks.depthwise3x3(dst, src, weights, bias, buf, p, false)
+				ks.depthwise3x3(dst, src, weights, bias, buf, p, NoActivation)
 			}()
 		}
 	}

@@ -17,8 +17,8 @@ func tapsRowFMA(dst []float32, src []float32, offsets []int, weights []float32, 
 // stride 1 and dilation 1: dst[y*outW+x] = bias + sum over i, j of
 // weights[3i+j]*in(1*y-padTop+i, 1*x-padLeft+j), taps in order with fused
 // multiply-add, where in(r, c) is src[r*width+c] inside the height×width
-// image and 0 outside, then ReLU (max with 0 keeping NaN and -0) if relu
-// is set. It pads input rows into a ring of slots rows of rowLen floats
+// image and 0 outside, then, if relu is set, ReLU capped at hi: min(max(·, 0),
+// hi) keeping NaN and -0 (hi is +Inf for plain ReLU). It pads input rows into a ring of slots rows of rowLen floats
 // in buf. With direct set, blocks whose input rows lie in [1, height-1)
 // read src instead, masking the first and last strip of 8 outputs with the
 // masks at buf[slots*rowLen+8:], as depthwise3x3Masks writes them. The
@@ -28,14 +28,14 @@ func tapsRowFMA(dst []float32, src []float32, offsets []int, weights []float32, 
 // dst and weights at least height*width, outH*outW and 9 floats, and
 // direct only where depthwise3x3Masks allows it. It reads and writes
 // nothing outside src, dst, weights and buf. Requires AVX, AVX2 and FMA3.
-func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool, hi float32)
 
 // depthwise3x3s2FMA computes one channel of a 3×3 depthwise convolution with
 // stride 2 and dilation 1: dst[y*outW+x] = bias + sum over i, j of
 // weights[3i+j]*in(2*y-padTop+i, 2*x-padLeft+j), taps in order with fused
 // multiply-add, where in(r, c) is src[r*width+c] inside the height×width
-// image and 0 outside, then ReLU (max with 0 keeping NaN and -0) if relu
-// is set. It pads input rows into a ring of slots rows of rowLen floats
+// image and 0 outside, then, if relu is set, ReLU capped at hi: min(max(·, 0),
+// hi) keeping NaN and -0 (hi is +Inf for plain ReLU). It pads input rows into a ring of slots rows of rowLen floats
 // in buf. With direct set, blocks whose input rows lie in [1, height-1)
 // read src instead, masking the first and last strip of 8 outputs with the
 // masks at buf[slots*rowLen+8:], as depthwise3x3Masks writes them. The
@@ -45,4 +45,4 @@ func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []fl
 // dst and weights at least height*width, outH*outW and 9 floats, and
 // direct only where depthwise3x3Masks allows it. It reads and writes
 // nothing outside src, dst, weights and buf. Requires AVX, AVX2 and FMA3.
-func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool, hi float32)

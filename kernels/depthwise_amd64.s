@@ -195,9 +195,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+// func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool, hi float32)
 // Requires: AVX, CMOV, FMA3
-TEXT ·depthwise3x3s1FMA(SB), NOSPLIT, $0-170
+TEXT ·depthwise3x3s1FMA(SB), NOSPLIT, $0-176
 	MOVQ         weights_base+48(FP), AX
 	VBROADCASTSS (AX), Y0
 	VBROADCASTSS 4(AX), Y1
@@ -444,6 +444,8 @@ padded1strip:
 	JE           noReLU1
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU1:
 	VMOVUPS Y9, (R8)
@@ -488,6 +490,8 @@ padded1partial:
 	JE           noReLU2
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU2:
 	LEAQ         (R8), R9
@@ -576,6 +580,9 @@ padded2strip:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU3:
 	VMOVUPS Y9, (R9)
@@ -636,6 +643,9 @@ padded2partial:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU4:
 	LEAQ         (R9), R11
@@ -758,6 +768,10 @@ padded3strip:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU5:
 	VMOVUPS Y9, (R9)
@@ -833,6 +847,10 @@ padded3partial:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU6:
 	LEAQ         (R9), R11
@@ -991,6 +1009,11 @@ padded4strip:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU7:
 	VMOVUPS Y9, (R9)
@@ -1082,6 +1105,11 @@ padded4partial:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU8:
 	LEAQ         (R9), R12
@@ -1276,6 +1304,12 @@ padded5strip:
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
 
 noReLU9:
 	VMOVUPS Y9, (R10)
@@ -1383,6 +1417,12 @@ padded5partial:
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
 
 noReLU10:
 	LEAQ         (R10), R13
@@ -1611,6 +1651,13 @@ padded6strip:
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
 	VMAXPS       Y14, Y15, Y14
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
+	VMINPS       Y14, Y15, Y14
 
 noReLU11:
 	VMOVUPS Y9, (R10)
@@ -1733,6 +1780,13 @@ padded6partial:
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
 	VMAXPS       Y14, Y15, Y14
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
+	VMINPS       Y14, Y15, Y14
 
 noReLU12:
 	LEAQ         (R10), R13
@@ -1911,6 +1965,8 @@ direct1:
 	JE           noReLU13
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU13:
 	VMOVUPS Y9, (R8)
@@ -1946,6 +2002,8 @@ direct1strip:
 	JE           noReLU14
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU14:
 	VMOVUPS Y9, (R8)
@@ -1990,6 +2048,8 @@ direct1last:
 	JE           noReLU15
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU15:
 	VMOVUPS Y9, (R8)
@@ -2067,6 +2127,9 @@ direct2:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU16:
 	VMOVUPS Y9, (R9)
@@ -2118,6 +2181,9 @@ direct2strip:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU17:
 	VMOVUPS Y9, (R9)
@@ -2181,6 +2247,9 @@ direct2last:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU18:
 	VMOVUPS Y9, (R9)
@@ -2276,6 +2345,10 @@ direct3:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU19:
 	VMOVUPS Y9, (R9)
@@ -2342,6 +2415,10 @@ direct3strip:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU20:
 	VMOVUPS Y9, (R9)
@@ -2423,6 +2500,10 @@ direct3last:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU21:
 	VMOVUPS Y9, (R9)
@@ -2538,6 +2619,11 @@ direct4:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU22:
 	VMOVUPS Y9, (R9)
@@ -2620,6 +2706,11 @@ direct4strip:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU23:
 	VMOVUPS Y9, (R9)
@@ -2720,6 +2811,11 @@ direct4last:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU24:
 	VMOVUPS Y9, (R9)
@@ -2855,6 +2951,12 @@ direct5:
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
 
 noReLU25:
 	VMOVUPS Y9, (R10)
@@ -2953,6 +3055,12 @@ direct5strip:
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
 
 noReLU26:
 	VMOVUPS Y9, (R10)
@@ -3072,6 +3180,12 @@ direct5last:
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
 
 noReLU27:
 	VMOVUPS Y9, (R10)
@@ -3225,6 +3339,13 @@ direct6:
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
 	VMAXPS       Y14, Y15, Y14
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
+	VMINPS       Y14, Y15, Y14
 
 noReLU28:
 	VMOVUPS Y9, (R10)
@@ -3338,6 +3459,13 @@ direct6strip:
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
 	VMAXPS       Y14, Y15, Y14
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
+	VMINPS       Y14, Y15, Y14
 
 noReLU29:
 	VMOVUPS Y9, (R10)
@@ -3475,6 +3603,13 @@ direct6last:
 	VMAXPS       Y12, Y15, Y12
 	VMAXPS       Y13, Y15, Y13
 	VMAXPS       Y14, Y15, Y14
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
+	VMINPS       Y13, Y15, Y13
+	VMINPS       Y14, Y15, Y14
 
 noReLU30:
 	VMOVUPS Y9, (R10)
@@ -3490,9 +3625,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool)
+// func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool, hi float32)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·depthwise3x3s2FMA(SB), NOSPLIT, $0-170
+TEXT ·depthwise3x3s2FMA(SB), NOSPLIT, $0-176
 	MOVQ         weights_base+48(FP), AX
 	VBROADCASTSS (AX), Y0
 	VBROADCASTSS 4(AX), Y1
@@ -3743,6 +3878,8 @@ padded1strip:
 	JE           noReLU31
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU31:
 	VPERMPD $0xd8, Y9, Y9
@@ -3798,6 +3935,8 @@ padded1partial:
 	JE           noReLU32
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU32:
 	VPERMPD      $0xd8, Y9, Y9
@@ -3906,6 +4045,9 @@ padded2strip:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU33:
 	VPERMPD $0xd8, Y9, Y9
@@ -3987,6 +4129,9 @@ padded2partial:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU34:
 	VPERMPD      $0xd8, Y9, Y9
@@ -4141,6 +4286,10 @@ padded3strip:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU35:
 	VPERMPD $0xd8, Y9, Y9
@@ -4248,6 +4397,10 @@ padded3partial:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU36:
 	VPERMPD      $0xd8, Y9, Y9
@@ -4448,6 +4601,11 @@ padded4strip:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU37:
 	VPERMPD $0xd8, Y9, Y9
@@ -4581,6 +4739,11 @@ padded4partial:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU38:
 	VPERMPD      $0xd8, Y9, Y9
@@ -4739,6 +4902,8 @@ direct1:
 	JE           noReLU39
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU39:
 	VPERMPD $0xd8, Y9, Y9
@@ -4785,6 +4950,8 @@ direct1strip:
 	JE           noReLU40
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU40:
 	VPERMPD $0xd8, Y9, Y9
@@ -4846,6 +5013,8 @@ direct1last:
 	JE           noReLU41
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
 
 noReLU41:
 	VPERMPD $0xd8, Y9, Y9
@@ -4956,6 +5125,9 @@ direct2:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU42:
 	VPERMPD $0xd8, Y9, Y9
@@ -5028,6 +5200,9 @@ direct2strip:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU43:
 	VPERMPD $0xd8, Y9, Y9
@@ -5125,6 +5300,9 @@ direct2last:
 	VXORPS       Y15, Y15, Y15
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
 
 noReLU44:
 	VPERMPD $0xd8, Y9, Y9
@@ -5272,6 +5450,10 @@ direct3:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU45:
 	VPERMPD $0xd8, Y9, Y9
@@ -5370,6 +5552,10 @@ direct3strip:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU46:
 	VPERMPD $0xd8, Y9, Y9
@@ -5503,6 +5689,10 @@ direct3last:
 	VMAXPS       Y9, Y15, Y9
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
 
 noReLU47:
 	VPERMPD $0xd8, Y9, Y9
@@ -5687,6 +5877,11 @@ direct4:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU48:
 	VPERMPD $0xd8, Y9, Y9
@@ -5811,6 +6006,11 @@ direct4strip:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU49:
 	VPERMPD $0xd8, Y9, Y9
@@ -5980,6 +6180,11 @@ direct4last:
 	VMAXPS       Y10, Y15, Y10
 	VMAXPS       Y11, Y15, Y11
 	VMAXPS       Y12, Y15, Y12
+	VBROADCASTSS hi+172(FP), Y15
+	VMINPS       Y9, Y15, Y9
+	VMINPS       Y10, Y15, Y10
+	VMINPS       Y11, Y15, Y11
+	VMINPS       Y12, Y15, Y12
 
 noReLU50:
 	VPERMPD $0xd8, Y9, Y9

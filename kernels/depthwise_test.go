@@ -21,7 +21,7 @@ func runDepthwiseCase(t *testing.T, rng *rand.Rand, tc convCase) {
 	for i := range dst {
 		dst[i] = float32(math.NaN())
 	}
-	DepthwiseConv2D(dst, src, weights, bias, p, tc.relu)
+	DepthwiseConv2D(dst, src, weights, bias, p, tc.activation())
 
 	// Each channel is a one-channel convolution with one filter.
 	one := p
@@ -32,7 +32,7 @@ func runDepthwiseCase(t *testing.T, rng *rand.Rand, tc convCase) {
 		if bias != nil {
 			b = bias[c : c+1]
 		}
-		want, mag := directConv2D(src[c*p.Height*p.Width:], weights[c*taps:(c+1)*taps], b, 1, one, tc.relu)
+		want, mag := directConv2D(src[c*p.Height*p.Width:], weights[c*taps:(c+1)*taps], b, 1, one, tc.activation())
 		for i := range want {
 			got := dst[c*outPlane+i]
 			tol := 2*eps*float64(taps+2)*mag[i] + 1e-30
@@ -50,9 +50,9 @@ func TestDepthwiseConv2DMatchesDirect(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(41, 42))
 		cases := []convCase{
-			{c: 32, h: 112, w: 112, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{c: 32, h: 112, w: 112, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true, cap: 0.5},
 			{c: 5, h: 15, w: 17, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
-			{c: 3, h: 9, w: 40, kh: 5, kw: 5, sh: 1, sw: 1, dh: 2, dw: 2, pt: 4, pl: 4, pb: 4, pr: 4, relu: true},
+			{c: 3, h: 9, w: 40, kh: 5, kw: 5, sh: 1, sw: 1, dh: 2, dw: 2, pt: 4, pl: 4, pb: 4, pr: 4, relu: true, cap: 0.5},
 			{c: 1, h: 1, w: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1},
 			{c: 2, h: 4, w: 4, kh: 7, kw: 7, sh: 1, sw: 1, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3},
 			{c: 4, h: 6, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 2, pb: 2, pr: 0, bias: true},
@@ -69,6 +69,9 @@ func TestDepthwiseConv2DMatchesDirect(t *testing.T) {
 				kh: 1 + rng.IntN(4), kw: 1 + rng.IntN(4), sh: 1 + rng.IntN(3), sw: 1 + rng.IntN(2),
 				dh: 1 + rng.IntN(2), dw: 1 + rng.IntN(2), pt: rng.IntN(3), pl: rng.IntN(3), pb: rng.IntN(3), pr: rng.IntN(3),
 				bias: rng.IntN(2) == 0, relu: rng.IntN(2) == 0,
+			}
+			if rng.IntN(2) == 0 {
+				tc.cap = 0.5
 			}
 			runDepthwiseCase(t, rng, tc)
 		}
@@ -152,7 +155,7 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 		benchEachImpl(b, s.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				DepthwiseConv2D(dst, src, weights, bias, p, true)
+				DepthwiseConv2D(dst, src, weights, bias, p, ReLUActivation)
 			}
 			flops := 2 * 9 * float64(len(dst)) * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
@@ -168,11 +171,11 @@ func TestDepthwiseHugeStridesAndPads(t *testing.T) {
 	src := randomFloats(rng, 3, 0)
 	weights := randomFloats(rng, 3*9, 0)
 	dst := make([]float32, 3*9)
-	DepthwiseConv2D(dst, src, weights, nil, p, true)
+	DepthwiseConv2D(dst, src, weights, nil, p, ReLUActivation)
 	one := p
 	one.Channels = 1
 	for c := 0; c < 3; c++ {
-		want, _ := directConv2D(src[c:c+1], weights[c*9:(c+1)*9], nil, 1, one, true)
+		want, _ := directConv2D(src[c:c+1], weights[c*9:(c+1)*9], nil, 1, one, ReLUActivation)
 		for i := range want {
 			if math.Abs(float64(dst[c*9+i])-want[i]) > 1e-5 {
 				t.Fatalf("channel %d output %d = %v, want %v", c, i, dst[c*9+i], want[i])

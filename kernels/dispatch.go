@@ -13,8 +13,8 @@ type kernelSet struct {
 	sgemmTile func(kc int, a, b, c []float32, ldc int, accumulate bool)
 
 	// sgemmTileEpilogue is sgemmTile followed by adding bias[i] to row i
-	// of the tile (when bias is not empty) and ReLU (when relu is set).
-	sgemmTileEpilogue func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+	// of the tile (when bias is not empty) and the activation.
+	sgemmTileEpilogue func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
 	relu     func(dst, src []float32)
 	maxRows  func(dst, x, y []float32)
@@ -33,14 +33,14 @@ type kernelSet struct {
 	// depthwise3x3Borrowed is set when it is the generic kernel standing
 	// in for a missing one. DepthwiseConv2D then runs the set's own
 	// tapsRow instead.
-	depthwise3x3         func(dst, src, weights, bias, buf []float32, p Conv2DParams, relu bool)
+	depthwise3x3         func(dst, src, weights, bias, buf []float32, p Conv2DParams, act Activation)
 	depthwise3x3Borrowed bool
 
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
 	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. span holds the
 	// smallest and largest of offsets[:kc], which the caller computes once
 	// for many tiles so that the bounds check costs nothing per tile.
-	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
 	// convTileBorrowed is set when convTile is the generic kernel standing
 	// in for a missing one; convolution then prefers the packed path,
@@ -89,9 +89,10 @@ func availableKernels() []kernelSet {
 }
 
 // tileWithGoEpilogue returns a tile kernel with epilogue made of a plain
-// tile kernel followed by the epilogue in Go.
-func tileWithGoEpilogue(tile func(int, []float32, []float32, []float32, int, bool), relu func(dst, src []float32)) func(int, []float32, []float32, []float32, int, bool, []float32, bool) {
-	return func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, applyReLU bool) {
+// tile kernel followed by the epilogue in Go, with the given ReLU and
+// clamp kernels.
+func tileWithGoEpilogue(tile func(int, []float32, []float32, []float32, int, bool), relu func(dst, src []float32), clamp func(dst, src []float32, lo, hi float32)) func(int, []float32, []float32, []float32, int, bool, []float32, Activation) {
+	return func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 		tile(kc, a, b, c, ldc, accumulate)
 		for i := 0; i < gemmMR; i++ {
 			row := c[i*ldc : i*ldc+gemmNR]
@@ -100,9 +101,7 @@ func tileWithGoEpilogue(tile func(int, []float32, []float32, []float32, int, boo
 					row[j] += bias[i]
 				}
 			}
-			if applyReLU {
-				relu(row, row)
-			}
+			act.apply(relu, clamp, row)
 		}
 	}
 }
@@ -116,9 +115,6 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.relu == nil {
 		ks.relu = genericKernels.relu
 	}
-	if ks.sgemmTileEpilogue == nil {
-		ks.sgemmTileEpilogue = tileWithGoEpilogue(ks.sgemmTile, ks.relu)
-	}
 	if ks.maxRows == nil {
 		ks.maxRows = genericKernels.maxRows
 	}
@@ -130,6 +126,9 @@ func (ks kernelSet) completed() kernelSet {
 	}
 	if ks.clamp == nil {
 		ks.clamp = genericKernels.clamp
+	}
+	if ks.sgemmTileEpilogue == nil {
+		ks.sgemmTileEpilogue = tileWithGoEpilogue(ks.sgemmTile, ks.relu, ks.clamp)
 	}
 	if ks.tapsRow == nil {
 		ks.tapsRow = genericKernels.tapsRow

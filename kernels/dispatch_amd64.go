@@ -66,29 +66,29 @@ func supportedKernels() []kernelSet {
 // driver bug panics in Go instead of touching memory outside the slices.
 func sgemmTileFMA(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	checkTile(kc, a, b, c, ldc)
-	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, nil, false)
+	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, nil, false, 0)
 }
 
 // sgemmTileEpilogueFMA checks the bounds that the assembly relies on, the
 // bias's included.
-func sgemmTileEpilogueFMA(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func sgemmTileEpilogueFMA(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkTile(kc, a, b, c, ldc)
 	checkBias(bias)
-	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, bias, relu)
+	sgemmKernel6x16FMA(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // sgemmTileAVX512 checks the bounds that the assembly relies on.
 func sgemmTileAVX512(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	checkTile(kc, a, b, c, ldc)
-	sgemmKernel6x16AVX512(kc, a, b, c, ldc, accumulate, nil, false)
+	sgemmKernel6x16AVX512(kc, a, b, c, ldc, accumulate, nil, false, 0)
 }
 
 // sgemmTileEpilogueAVX512 checks the bounds that the assembly relies on,
 // the bias's included.
-func sgemmTileEpilogueAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func sgemmTileEpilogueAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkTile(kc, a, b, c, ldc)
 	checkBias(bias)
-	sgemmKernel6x16AVX512(kc, a, b, c, ldc, accumulate, bias, relu)
+	sgemmKernel6x16AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // tapsRowChecked checks the bounds that the assembly relies on: at least
@@ -116,15 +116,15 @@ func axpyChecked(y, x []float32, alpha float32) {
 
 // convTileFMA checks the bounds of the panels, of C and, through span, of
 // every tap's 16 floats in src.
-func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkConvTile(kc, a, src, offsets, span, c, ldc, bias)
-	convKernel6x16FMA(kc, a, src, offsets, c, ldc, accumulate, bias, relu)
+	convKernel6x16FMA(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // convTileAVX512 checks the same bounds as convTileFMA.
-func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, relu bool) {
+func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkConvTile(kc, a, src, offsets, span, c, ldc, bias)
-	convKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, relu)
+	convKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // winogradColumnsChecked checks the bounds that winogradColumnsFMA relies

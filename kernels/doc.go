@@ -1,7 +1,7 @@
 // Package kernels holds the float32 compute kernels that simdnn's layers
 // call: single-precision GEMM (Sgemm), 2-D convolution as implicit GEMM
 // (Conv2D) and depthwise convolution (DepthwiseConv2D), each with bias and
-// ReLU fused, ReLU, Clamp, the row primitives of max pooling (MaxRows,
+// an Activation (ReLU or capped ReLU such as ReLU6) fused, ReLU, Clamp, the row primitives of max pooling (MaxRows,
 // MaxPairs) and its plane kernel for 3×3 windows of stride 2
 // (MaxPool3x3Stride2).
 //

@@ -1,10 +1,10 @@
 package kernels
 
 // epilogue is the work applied to each finished tile of C: adding a bias
-// per row, then ReLU. The zero value does nothing.
+// per row, then the activation. The zero value does nothing.
 type epilogue struct {
 	bias []float32 // bias[i] is added to row i of C; nil for none
-	relu bool      // apply ReLU (x < 0 ? 0 : x) after the bias
+	act  Activation
 }
 
 // rows returns the epilogue of the rows of C from first on.
@@ -18,7 +18,7 @@ func (ep epilogue) rows(first int) epilogue {
 // apply runs the epilogue on the rows×cols tile at c[0], which is row
 // firstRow of the C that ep describes.
 func (ep epilogue) apply(c []float32, ldc, firstRow, rows, cols int) {
-	if ep.bias == nil && !ep.relu {
+	if ep.bias == nil && !ep.act.relu {
 		return
 	}
 	for i := 0; i < rows; i++ {
@@ -29,8 +29,6 @@ func (ep epilogue) apply(c []float32, ldc, firstRow, rows, cols int) {
 				row[j] += b
 			}
 		}
-		if ep.relu {
-			impl.relu(row, row)
-		}
+		ep.act.apply(impl.relu, impl.clamp, row)
 	}
 }

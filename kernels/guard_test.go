@@ -117,7 +117,7 @@ func TestSgemmAtGuardPages(t *testing.T) {
 				impl.sgemmTile(kc, a, b, c, gemmNR, false)
 				impl.sgemmTile(kc, a, b, c, gemmNR, true)
 				bias := guardedCopy(t, randomFloats(rng, gemmMR, 0), atEnd)
-				impl.sgemmTileEpilogue(kc, a, b, c, gemmNR, true, bias, true)
+				impl.sgemmTileEpilogue(kc, a, b, c, gemmNR, true, bias, ReLUActivation)
 			}
 		}
 	})

@@ -53,11 +53,11 @@ func (pw *PackedWeights) block(ic, pc, mc, kc int) []float32 {
 // Conv2DPacked is Conv2D with weights packed by PackWeights(weights, m,
 // p.Channels*p.KernelH*p.KernelW); its results are bitwise the same. It
 // panics if the packed shape does not match.
-func Conv2DPacked(dst, src []float32, weights *PackedWeights, bias []float32, p Conv2DParams, relu bool) {
+func Conv2DPacked(dst, src []float32, weights *PackedWeights, bias []float32, p Conv2DParams, act Activation) {
 	if weights == nil || weights.k != p.k() {
 		panic("kernels: Conv2DPacked weights packed for another patch size")
 	}
-	conv2D(dst, src, nil, weights, bias, weights.m, p, relu)
+	conv2D(dst, src, nil, weights, bias, weights.m, p, act)
 }
 
 // aSource is the A operand of a GEMM: a matrix to pack block by block, or

@@ -15,7 +15,7 @@ func TestConv2DPackedMatchesConv2D(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(71, 72))
 		cases := []convCase{
-			{m: 150, c: 40, h: 20, w: 20, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+			{m: 150, c: 40, h: 20, w: 20, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true, cap: 6},
 			{m: 300, c: 64, h: 7, w: 7, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
 			{m: 20, c: 3, h: 30, w: 30, kh: 7, kw: 7, sh: 2, sw: 2, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3, relu: true},
 			{m: 7, c: 5, h: 9, w: 11, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1},
@@ -32,9 +32,9 @@ func TestConv2DPackedMatchesConv2D(t *testing.T) {
 				}
 				n := p.OutH * p.OutW
 				want := make([]float32, tc.m*n)
-				Conv2D(want, src, weights, bias, tc.m, p, tc.relu)
+				Conv2D(want, src, weights, bias, tc.m, p, tc.activation())
 				got := make([]float32, tc.m*n)
-				Conv2DPacked(got, src, PackWeights(weights, tc.m, p.k()), bias, p, tc.relu)
+				Conv2DPacked(got, src, PackWeights(weights, tc.m, p.k()), bias, p, tc.activation())
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Fatalf("%v threads=%d: output %d = %v with packed weights, %v without", tc, threads, i, got[i], want[i])
@@ -52,5 +52,5 @@ func TestConv2DPackedRejectsOtherShapes(t *testing.T) {
 		}
 	}()
 	p := convCase{m: 2, c: 1, h: 4, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1}.params()
-	Conv2DPacked(make([]float32, 8), make([]float32, 16), PackWeights(make([]float32, 2*8), 2, 8), nil, p, false)
+	Conv2DPacked(make([]float32, 8), make([]float32, 16), PackWeights(make([]float32, 2*8), 2, 8), nil, p, NoActivation)
 }

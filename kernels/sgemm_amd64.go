@@ -8,11 +8,12 @@ package kernels
 // (a[p*6+i] is row i, step p) and B is a packed kc×16 panel (b[p*16+j]).
 // With accumulate false the result is P, with accumulate true C + P. When
 // bias is not empty, bias[i] is then added to row i, and when relu is set,
-// negative results become 0 (NaN and -0 stay). The result is stored in
+// negative results become 0 and results above hi become hi (NaN and -0
+// stay; hi is +Inf for plain ReLU, 6 for ReLU6). The result is stored in
 // c[i*ldc+j]. It reads a[:6*kc], b[:16*kc], bias[:6] when bias is not
 // empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the
 // caller checks those bounds. Requires AVX, AVX2 and FMA3.
-func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
 // convKernel6x16FMA computes the 6×16 tile P = A·B like sgemmKernel6x16FMA, but row p
 // of B is src[offsets[p]:offsets[p]+16] instead of a packed panel. It reads
@@ -20,16 +21,16 @@ func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, 
 // bias is not empty, and the 6 rows of 16 floats at c[i*ldc:], nothing
 // else; the caller checks that every offset lies in [0, len(src)-16].
 // Requires AVX, AVX2 and FMA3.
-func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
 // sgemmKernel6x16AVX512 computes the same tile as sgemmKernel6x16FMA, with the same
 // arguments and the same reads and writes, using ZMM registers. Its
 // sums run in another order (even and odd k steps apart), so results
 // may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
-func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
 // convKernel6x16AVX512 computes the same tile as convKernel6x16FMA, with the same
 // arguments and the same reads and writes, using ZMM registers. Its
 // sums run in another order (even and odd k steps apart), so results
 // may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
-func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)

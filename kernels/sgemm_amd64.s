@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 // Requires: AVX, FMA3
-TEXT ·sgemmKernel6x16FMA(SB), NOSPLIT, $0-121
+TEXT ·sgemmKernel6x16FMA(SB), NOSPLIT, $0-128
 	MOVQ b_base+32(FP), AX
 	MOVQ kc+0(FP), CX
 	MOVQ a_base+8(FP), DX
@@ -203,20 +203,35 @@ relu:
 	TESTB AL, AL
 	JZ    write
 
-	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
-	VXORPS Y13, Y13, Y13
-	VMAXPS Y0, Y13, Y0
-	VMAXPS Y1, Y13, Y1
-	VMAXPS Y2, Y13, Y2
-	VMAXPS Y3, Y13, Y3
-	VMAXPS Y4, Y13, Y4
-	VMAXPS Y5, Y13, Y5
-	VMAXPS Y6, Y13, Y6
-	VMAXPS Y7, Y13, Y7
-	VMAXPS Y8, Y13, Y8
-	VMAXPS Y9, Y13, Y9
-	VMAXPS Y10, Y13, Y10
-	VMAXPS Y11, Y13, Y11
+	// P = min(max(P, 0), hi) with P as the second source of VMAXPS and
+	// VMINPS, which return it when either operand is NaN and both are zeros,
+	// so NaN and -0 stay. Y12 holds hi, Y13 zero.
+	VBROADCASTSS hi+124(FP), Y12
+	VXORPS       Y13, Y13, Y13
+	VMAXPS       Y0, Y13, Y0
+	VMINPS       Y0, Y12, Y0
+	VMAXPS       Y1, Y13, Y1
+	VMINPS       Y1, Y12, Y1
+	VMAXPS       Y2, Y13, Y2
+	VMINPS       Y2, Y12, Y2
+	VMAXPS       Y3, Y13, Y3
+	VMINPS       Y3, Y12, Y3
+	VMAXPS       Y4, Y13, Y4
+	VMINPS       Y4, Y12, Y4
+	VMAXPS       Y5, Y13, Y5
+	VMINPS       Y5, Y12, Y5
+	VMAXPS       Y6, Y13, Y6
+	VMINPS       Y6, Y12, Y6
+	VMAXPS       Y7, Y13, Y7
+	VMINPS       Y7, Y12, Y7
+	VMAXPS       Y8, Y13, Y8
+	VMINPS       Y8, Y12, Y8
+	VMAXPS       Y9, Y13, Y9
+	VMINPS       Y9, Y12, Y9
+	VMAXPS       Y10, Y13, Y10
+	VMINPS       Y10, Y12, Y10
+	VMAXPS       Y11, Y13, Y11
+	VMINPS       Y11, Y12, Y11
 
 write:
 	VMOVUPS Y0, (BX)
@@ -239,9 +254,9 @@ write:
 	VZEROUPPER
 	RET
 
-// func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 // Requires: AVX, FMA3
-TEXT ·convKernel6x16FMA(SB), NOSPLIT, $0-145
+TEXT ·convKernel6x16FMA(SB), NOSPLIT, $0-152
 	MOVQ src_base+32(FP), AX
 	MOVQ offsets_base+56(FP), CX
 	MOVQ kc+0(FP), BX
@@ -444,20 +459,35 @@ relu:
 	TESTB AL, AL
 	JZ    write
 
-	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
-	VXORPS Y13, Y13, Y13
-	VMAXPS Y0, Y13, Y0
-	VMAXPS Y1, Y13, Y1
-	VMAXPS Y2, Y13, Y2
-	VMAXPS Y3, Y13, Y3
-	VMAXPS Y4, Y13, Y4
-	VMAXPS Y5, Y13, Y5
-	VMAXPS Y6, Y13, Y6
-	VMAXPS Y7, Y13, Y7
-	VMAXPS Y8, Y13, Y8
-	VMAXPS Y9, Y13, Y9
-	VMAXPS Y10, Y13, Y10
-	VMAXPS Y11, Y13, Y11
+	// P = min(max(P, 0), hi) with P as the second source of VMAXPS and
+	// VMINPS, which return it when either operand is NaN and both are zeros,
+	// so NaN and -0 stay. Y12 holds hi, Y13 zero.
+	VBROADCASTSS hi+148(FP), Y12
+	VXORPS       Y13, Y13, Y13
+	VMAXPS       Y0, Y13, Y0
+	VMINPS       Y0, Y12, Y0
+	VMAXPS       Y1, Y13, Y1
+	VMINPS       Y1, Y12, Y1
+	VMAXPS       Y2, Y13, Y2
+	VMINPS       Y2, Y12, Y2
+	VMAXPS       Y3, Y13, Y3
+	VMINPS       Y3, Y12, Y3
+	VMAXPS       Y4, Y13, Y4
+	VMINPS       Y4, Y12, Y4
+	VMAXPS       Y5, Y13, Y5
+	VMINPS       Y5, Y12, Y5
+	VMAXPS       Y6, Y13, Y6
+	VMINPS       Y6, Y12, Y6
+	VMAXPS       Y7, Y13, Y7
+	VMINPS       Y7, Y12, Y7
+	VMAXPS       Y8, Y13, Y8
+	VMINPS       Y8, Y12, Y8
+	VMAXPS       Y9, Y13, Y9
+	VMINPS       Y9, Y12, Y9
+	VMAXPS       Y10, Y13, Y10
+	VMINPS       Y10, Y12, Y10
+	VMAXPS       Y11, Y13, Y11
+	VMINPS       Y11, Y12, Y11
 
 write:
 	VMOVUPS Y0, (DI)
@@ -480,9 +510,9 @@ write:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 // Requires: AVX, AVX512F
-TEXT ·sgemmKernel6x16AVX512(SB), NOSPLIT, $0-121
+TEXT ·sgemmKernel6x16AVX512(SB), NOSPLIT, $0-128
 	MOVQ b_base+32(FP), AX
 	MOVQ kc+0(FP), CX
 	MOVQ a_base+8(FP), DX
@@ -610,14 +640,22 @@ relu:
 	TESTB AL, AL
 	JZ    write
 
-	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
-	VPXORD Z13, Z13, Z13
-	VMAXPS Z0, Z13, Z0
-	VMAXPS Z1, Z13, Z1
-	VMAXPS Z2, Z13, Z2
-	VMAXPS Z3, Z13, Z3
-	VMAXPS Z4, Z13, Z4
-	VMAXPS Z5, Z13, Z5
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	// Z12 holds hi, Z13 zero.
+	VBROADCASTSS hi+124(FP), Z12
+	VPXORD       Z13, Z13, Z13
+	VMAXPS       Z0, Z13, Z0
+	VMINPS       Z0, Z12, Z0
+	VMAXPS       Z1, Z13, Z1
+	VMINPS       Z1, Z12, Z1
+	VMAXPS       Z2, Z13, Z2
+	VMINPS       Z2, Z12, Z2
+	VMAXPS       Z3, Z13, Z3
+	VMINPS       Z3, Z12, Z3
+	VMAXPS       Z4, Z13, Z4
+	VMINPS       Z4, Z12, Z4
+	VMAXPS       Z5, Z13, Z5
+	VMINPS       Z5, Z12, Z5
 
 write:
 	VMOVUPS Z0, (BX)
@@ -634,9 +672,9 @@ write:
 	VZEROUPPER
 	RET
 
-// func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)
+// func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 // Requires: AVX, AVX512F
-TEXT ·convKernel6x16AVX512(SB), NOSPLIT, $0-145
+TEXT ·convKernel6x16AVX512(SB), NOSPLIT, $0-152
 	MOVQ src_base+32(FP), AX
 	MOVQ offsets_base+56(FP), CX
 	MOVQ kc+0(FP), BX
@@ -770,14 +808,22 @@ relu:
 	TESTB AL, AL
 	JZ    write
 
-	// P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.
-	VPXORD Z13, Z13, Z13
-	VMAXPS Z0, Z13, Z0
-	VMAXPS Z1, Z13, Z1
-	VMAXPS Z2, Z13, Z2
-	VMAXPS Z3, Z13, Z3
-	VMAXPS Z4, Z13, Z4
-	VMAXPS Z5, Z13, Z5
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	// Z12 holds hi, Z13 zero.
+	VBROADCASTSS hi+148(FP), Z12
+	VPXORD       Z13, Z13, Z13
+	VMAXPS       Z0, Z13, Z0
+	VMINPS       Z0, Z12, Z0
+	VMAXPS       Z1, Z13, Z1
+	VMINPS       Z1, Z12, Z1
+	VMAXPS       Z2, Z13, Z2
+	VMINPS       Z2, Z12, Z2
+	VMAXPS       Z3, Z13, Z3
+	VMINPS       Z3, Z12, Z3
+	VMAXPS       Z4, Z13, Z4
+	VMINPS       Z4, Z12, Z4
+	VMAXPS       Z5, Z13, Z5
+	VMINPS       Z5, Z12, Z5
 
 write:
 	VMOVUPS Z0, (DI)

@@ -149,14 +149,14 @@ func macroKernel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, nc, kc 
 			mr := min(gemmMR, mc-ir)
 			aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
 			if mr == gemmMR && nr == gemmNR {
-				if ep.bias == nil && !ep.relu {
+				if ep.bias == nil && !ep.act.relu {
 					ks.sgemmTile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
 				} else {
 					var bias []float32
 					if ep.bias != nil {
 						bias = ep.bias[ir : ir+gemmMR]
 					}
-					ks.sgemmTileEpilogue(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, bias, ep.relu)
+					ks.sgemmTileEpilogue(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, bias, ep.act)
 				}
 				continue
 			}

@@ -41,7 +41,7 @@ func BenchmarkConvTile(b *testing.B) {
 	c := make([]float32, gemmMR*gemmNR)
 	benchEachImpl(b, "resnet3x3", func(b *testing.B) {
 		for b.Loop() {
-			impl.convTile(gemmKC, a, src[width+1:], offsets, spanOf(offsets), c, gemmNR, true, nil, false)
+			impl.convTile(gemmKC, a, src[width+1:], offsets, spanOf(offsets), c, gemmNR, true, nil, NoActivation)
 		}
 		flops := 2 * gemmMR * gemmNR * float64(gemmKC) * float64(b.N)
 		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")

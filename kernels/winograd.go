@@ -150,7 +150,7 @@ func WinogradSuitable(p Conv2DParams, m int) bool {
 // rounding only, by at most about 2e-5 of the largest sum of
 // |weight·input| in an output's tile. It panics if p is not such a
 // convolution or a slice is too short.
-func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32, p Conv2DParams, relu bool) {
+func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32, p Conv2DParams, act Activation) {
 	if err := p.check(); err != nil {
 		panic("kernels: Conv2DWinograd: " + err.Error())
 	}
@@ -172,7 +172,7 @@ func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32
 	}
 	if p.Channels == 0 {
 		clear(dst[:m*n])
-		epilogue{bias: bias, relu: relu}.apply(dst, n, 0, m, n)
+		epilogue{bias: bias, act: act}.apply(dst, n, 0, m, n)
 		return
 	}
 
@@ -180,7 +180,7 @@ func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32
 	// tiles. With 2×2 tiles (16 per 4 outputs) it is an underestimate.
 	work := float64(m) * float64(p.Channels) * float64(n) * winogradPoints / 16
 	parts := max(1, min(Threads(), int(work/minParallelWork)))
-	run := newWinogradRun(dst, src, weights, bias, p, relu, parts)
+	run := newWinogradRun(dst, src, weights, bias, p, act, parts)
 	switch {
 	case parts == 1:
 		run.blockRange(0, run.blocks())

@@ -40,14 +40,14 @@ func BenchmarkConv3x3(b *testing.B) {
 		benchEachImpl(b, "direct/"+l.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Conv2DPacked(dst, src, packed, bias, p, true)
+				Conv2DPacked(dst, src, packed, bias, p, ReLUActivation)
 			}
 			report(b)
 		})
 		benchEachImpl(b, "winograd/"+l.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Conv2DWinograd(dst, src, wino, bias, p, true)
+				Conv2DWinograd(dst, src, wino, bias, p, ReLUActivation)
 			}
 			report(b)
 		})

@@ -9,7 +9,7 @@ type winogradRun struct {
 	dst, src, bias []float32
 	weights        *WinogradWeights
 	p              Conv2DParams
-	relu           bool
+	act            Activation
 	m, mPadded     int // filters; rounded up to whole micro-kernel rows
 	tilesH, tilesW int
 	points         int // 36 for 4×4 tiles, 16 for 2×2 tiles
@@ -35,8 +35,8 @@ const winogradBlockTiles = 32
 // would compute mostly padding.
 const winogradMinBlockTiles = gemmNR
 
-func newWinogradRun(dst, src []float32, weights *WinogradWeights, bias []float32, p Conv2DParams, relu bool, parts int) winogradRun {
-	r := winogradRun{dst: dst, src: src, bias: bias, weights: weights, p: p, relu: relu, m: weights.m}
+func newWinogradRun(dst, src []float32, weights *WinogradWeights, bias []float32, p Conv2DParams, act Activation, parts int) winogradRun {
+	r := winogradRun{dst: dst, src: src, bias: bias, weights: weights, p: p, act: act, m: weights.m}
 	r.mPadded = roundUp(r.m, gemmMR)
 	r.points = len(weights.points)
 	out := winogradOut
@@ -221,10 +221,12 @@ func (r *winogradRun) output(ks *kernelSet, mm, private []float32, o0, o1, ty0, 
 			bias = r.bias[o]
 		}
 		for ty := ty0; ty < ty1; ty++ {
-			ks.winogradOutput(out, outW, mm[o*ts+(ty-ty0)*r.tilesW:], r.mPadded*ts, r.groups, bias, r.relu)
+			ks.winogradOutput(out, outW, mm[o*ts+(ty-ty0)*r.tilesW:], r.mPadded*ts, r.groups, bias, r.act.relu)
 			for i := 0; i < min(winogradOut, p.OutH-4*ty); i++ {
 				y := 4*ty + i
-				copy(r.dst[o*outPlane+y*p.OutW:o*outPlane+(y+1)*p.OutW], out[i*outW:])
+				row := r.dst[o*outPlane+y*p.OutW : o*outPlane+(y+1)*p.OutW]
+				copy(row, out[i*outW:])
+				r.act.applyCap(ks.clamp, row)
 			}
 		}
 	}
@@ -254,7 +256,7 @@ func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, ti
 					mc := min(gemmMC, r.m-ic)
 					aBlock := u.block(ic, pc, mc, kc)
 					for ir := 0; ir < mc; ir += gemmMR {
-						ks.convTile(kc, aBlock[ir*kc:(ir+gemmMR)*kc], src, offsets[:kc], span, mq[(ic+ir)*ts+t0:], ts, pc > 0, nil, false)
+						ks.convTile(kc, aBlock[ir*kc:(ir+gemmMR)*kc], src, offsets[:kc], span, mq[(ic+ir)*ts+t0:], ts, pc > 0, nil, NoActivation)
 					}
 				}
 			}

@@ -104,9 +104,7 @@ func (r *winogradRun) smallOutput(mm []float32, o0, o1, ty0, ty1 int) {
 				}
 				y0 := f[i][0] + f[i][1] + f[i][2] + bias
 				y1 := f[i][1] - f[i][2] - f[i][3] + bias
-				if r.relu {
-					y0, y1 = reluScalar(y0), reluScalar(y1)
-				}
+				y0, y1 = r.act.value(y0), r.act.value(y1)
 				out[y*p.OutW+2*tx] = y0
 				if 2*tx+1 < p.OutW {
 					out[y*p.OutW+2*tx+1] = y1
@@ -114,12 +112,4 @@ func (r *winogradRun) smallOutput(mm []float32, o0, o1, ty0, ty1 int) {
 			}
 		}
 	}
-}
-
-// reluScalar is x < 0 ? 0 : x, as the ReLU kernels compute it.
-func reluScalar(x float32) float32 {
-	if x < 0 {
-		return 0
-	}
-	return x
 }

@@ -58,13 +58,18 @@ func winogradCases() []convCase {
 		{2, 2, 1030, 3, 1, 1, 1, 1},    //
 		{16, 16, 112, 112, 1, 1, 1, 1}, //
 	} {
-		for i, flags := range [][2]bool{{false, false}, {true, true}, {true, false}} {
+		// Bias, ReLU and the cap (0 for plain ReLU) of each variant.
+		variants := []struct {
+			bias, relu bool
+			cap        float32
+		}{{false, false, 0}, {true, true, 0.5}, {true, false, 0}, {false, true, 0}}
+		for i, v := range variants {
 			if i > 0 && tc.m*tc.c*tc.h*tc.w > 1<<16 {
 				break
 			}
 			cases = append(cases, convCase{
 				m: tc.m, c: tc.c, h: tc.h, w: tc.w, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1,
-				pt: tc.pt, pl: tc.pl, pb: tc.pb, pr: tc.pr, bias: flags[0], relu: flags[1],
+				pt: tc.pt, pl: tc.pl, pb: tc.pb, pr: tc.pr, bias: v.bias, relu: v.relu, cap: v.cap,
 			})
 		}
 	}
@@ -103,10 +108,10 @@ func TestConv2DWinogradMatchesDirect(t *testing.T) {
 			if tc.bias {
 				bias = randomFloats(rng, tc.m, 0)
 			}
-			want, mag := directConv2D(src, weights, bias, tc.m, p, tc.relu)
+			want, mag := directConv2D(src, weights, bias, tc.m, p, tc.activation())
 			mag = tileMaxima(mag, p.OutH, p.OutW)
 			dst := randomFloats(rng, tc.m*p.OutH*p.OutW, 0)
-			Conv2DWinograd(dst, src, PackWinogradWeights(weights, tc.m, p), bias, p, tc.relu)
+			Conv2DWinograd(dst, src, PackWinogradWeights(weights, tc.m, p), bias, p, tc.activation())
 			for i, got := range dst {
 				err := math.Abs(float64(got) - want[i])
 				if err > winogradTolerance*mag[i] || math.IsNaN(float64(got)) {
@@ -134,7 +139,7 @@ func TestConv2DWinogradThreadsAgree(t *testing.T) {
 		weights := PackWinogradWeights(randomFloats(rng, tc.m*tc.c*9, 0), tc.m, p)
 		bias := randomFloats(rng, tc.m, 0)
 		if s.hw < 56 {
-			if run := newWinogradRun(nil, nil, weights, nil, p, false, 2); run.blocks() >= 2 {
+			if run := newWinogradRun(nil, nil, weights, nil, p, NoActivation, 2); run.blocks() >= 2 {
 				t.Fatalf("%v: %d blocks for 2 goroutines, want the shared phases of one block", tc, run.blocks())
 			}
 		}
@@ -145,7 +150,7 @@ func TestConv2DWinogradThreadsAgree(t *testing.T) {
 			for i := range dst {
 				dst[i] = float32(math.NaN())
 			}
-			Conv2DWinograd(dst, src, weights, bias, p, true)
+			Conv2DWinograd(dst, src, weights, bias, p, ReLUActivation)
 			if first == nil {
 				first = dst
 				continue

@@ -1,6 +1,10 @@
 package nn
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/simdnn/simdnn/kernels"
+)
 
 // Conv is the ONNX Conv operator on 1-D, 2-D and 3-D input. It takes
 // X [N, C, spatial...], W [M, C/Group, kernel...] with one kernel size per
@@ -22,6 +26,23 @@ type Conv struct {
 	// Conv would, while each tile of Y is still in cache. Graph
 	// optimisation sets it; ONNX has no such attribute.
 	FuseReLU bool
+
+	// FuseCap, when FuseReLU is set and FuseCap is above 0, also replaces
+	// outputs above FuseCap by FuseCap: ReLU6, or Clip with bounds 0 and
+	// FuseCap, whose node graph optimisation then drops. Unlike Clip, it
+	// keeps -0 as -0 (Clip follows Go's max, which returns +0).
+	FuseCap float32
+}
+
+// activation returns the fused activation for the kernels.
+func (c Conv) activation() kernels.Activation {
+	switch {
+	case !c.FuseReLU:
+		return kernels.NoActivation
+	case c.FuseCap > 0:
+		return kernels.CappedReLU(c.FuseCap)
+	}
+	return kernels.ReLUActivation
 }
 
 // Name returns the node name.

@@ -1,12 +1,14 @@
 package nn
 
 import (
+	"math"
+
 	"github.com/simdnn/simdnn/im2col"
 	"github.com/simdnn/simdnn/kernels"
 )
 
 // compute writes the convolution of x with weight, plus bias when it is
-// not nil, into y, then ReLU when c.FuseReLU is set. col is the im2col
+// not nil, into y, then the fused activation. col is the im2col
 // buffer of the 3-D path.
 func (c Conv) compute(y, x, weight, bias []float32, s convShape, col []float32) {
 	c.computePacked(y, x, weight, nil, bias, s, col)
@@ -86,7 +88,7 @@ func (j *conv2DJob) image(n int) {
 	if groupInC == 1 && groupOutC == 1 {
 		// Depthwise: one input and one output channel per group.
 		p.Channels = s.inC
-		kernels.DepthwiseConv2D(yImage, xImage, j.weight, j.bias, p, j.c.FuseReLU)
+		kernels.DepthwiseConv2D(yImage, xImage, j.weight, j.bias, p, j.c.activation())
 		return
 	}
 	for g := 0; g < s.groups; g++ {
@@ -98,14 +100,14 @@ func (j *conv2DJob) image(n int) {
 			bg = j.bias[g*groupOutC : (g+1)*groupOutC]
 		}
 		if j.winograd != nil {
-			kernels.Conv2DWinograd(yg, xg, j.winograd[g], bg, p, j.c.FuseReLU)
+			kernels.Conv2DWinograd(yg, xg, j.winograd[g], bg, p, j.c.activation())
 			continue
 		}
 		if j.packs != nil {
-			kernels.Conv2DPacked(yg, xg, j.packs[g], bg, p, j.c.FuseReLU)
+			kernels.Conv2DPacked(yg, xg, j.packs[g], bg, p, j.c.activation())
 			continue
 		}
-		kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, j.c.FuseReLU)
+		kernels.Conv2D(yg, xg, wg, bg, groupOutC, p, j.c.activation())
 	}
 }
 
@@ -131,6 +133,10 @@ func (c Conv) finish(y, bias []float32, s convShape, outPlane int) {
 	if c.FuseReLU {
 		y = y[:s.batch*s.outC*outPlane]
 		kernels.ReLU(y, y)
+		if c.FuseCap > 0 {
+			// min(x, cap) alone, so that -0 stays as the kernels keep it.
+			kernels.Clamp(y, y, float32(math.Inf(-1)), c.FuseCap)
+		}
 	}
 }
 

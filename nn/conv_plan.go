@@ -84,7 +84,7 @@ func (c Conv) ScratchSize(inputs []*TensorType) (int, error) {
 // ForwardInto computes Y from X, W and the optional B. 1-D input runs as
 // 2-D input of height 1. For each image and group, 2-D convolution is one
 // GEMM whose B operand is packed straight from the image, with the bias
-// (and ReLU when FuseReLU is set) applied to each tile of Y; a depthwise
+// (and the fused ReLU or capped ReLU) applied to each tile of Y; a depthwise
 // convolution (one input and one output channel per group) uses the
 // direct depthwise kernel instead. 3-D input is lowered with im2col one
 // output depth at a time. Sums are accumulated in float32.

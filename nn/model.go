@@ -164,7 +164,16 @@ func NewModel(g Graph) (*Model, error) {
 		seen[out.Name] = true
 	}
 
-	m.nodes = fuseConvRelu(m.nodes, m.outputs)
+	isInput := make(map[string]bool)
+	for _, in := range m.inputs {
+		isInput[in.Name] = true
+	}
+	m.nodes = fuseConvActivations(m.nodes, m.outputs, func(name string) *Tensor {
+		if isInput[name] {
+			return nil
+		}
+		return m.initializers[name]
+	})
 	m.indexValues()
 	if err := m.planDeclaredShapes(); err != nil {
 		return nil, err

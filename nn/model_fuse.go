@@ -1,12 +1,17 @@
 package nn
 
-// fuseConvRelu rewrites every Conv whose output is read by one Relu and
-// nothing else (and is no graph output) into a Conv with FuseReLU set that
-// writes the Relu's output, and drops the Relu. The output is then written
-// once, with ReLU applied while each tile is in cache, instead of being
-// written, read and written again. nodes must be in execution order; the
-// result keeps that order.
-func fuseConvRelu(nodes []Node, outputs []ValueInfo) []Node {
+import "math"
+
+// fuseConvActivations folds activations into the Conv before them. A Conv
+// whose output only one Relu reads, or only one Clip with a lower bound
+// of 0 and an upper bound above 0 (ReLU6), and that is no graph output,
+// becomes a Conv with FuseReLU (and FuseCap) set that writes the
+// activation's output, and the activation node is dropped. The output is
+// then written once, with the activation applied while each tile is in
+// cache. constant returns the value of an initializer that no call can
+// replace, for Clip's bound inputs. nodes must be in execution order, and
+// the result keeps that order.
+func fuseConvActivations(nodes []Node, outputs []ValueInfo, constant func(name string) *Tensor) []Node {
 	readers := make(map[string][]int)
 	for i, node := range nodes {
 		for _, in := range node.Inputs {
@@ -30,12 +35,26 @@ func fuseConvRelu(nodes []Node, outputs []ValueInfo) []Node {
 		if len(r) != 1 {
 			continue
 		}
-		relu := nodes[r[0]]
-		if _, ok := relu.Layer.(Relu); !ok || len(relu.Inputs) != 1 || len(relu.Outputs) != 1 {
+		act := nodes[r[0]]
+		if len(act.Outputs) != 1 || len(act.Inputs) == 0 || act.Inputs[0] != node.Outputs[0] {
+			continue
+		}
+		switch layer := act.Layer.(type) {
+		case Relu:
+			if len(act.Inputs) != 1 {
+				continue
+			}
+		case Clip:
+			hi, ok := reluCap(layer, act.Inputs, constant)
+			if !ok {
+				continue
+			}
+			conv.FuseCap = hi
+		default:
 			continue
 		}
 		conv.FuseReLU = true
-		nodes[i] = Node{Layer: conv, Inputs: node.Inputs, Outputs: relu.Outputs}
+		nodes[i] = Node{Layer: conv, Inputs: node.Inputs, Outputs: act.Outputs}
 		dropped[r[0]] = true
 	}
 
@@ -46,4 +65,34 @@ func fuseConvRelu(nodes []Node, outputs []ValueInfo) []Node {
 		}
 	}
 	return fused
+}
+
+// reluCap returns the upper bound of a Clip node that is a capped ReLU:
+// lower bound 0 and upper bound above 0, each an attribute (opsets 6 to
+// 10) or a constant float32 scalar input (opset 11 on). ok is false for
+// any other Clip.
+func reluCap(c Clip, inputs []string, constant func(name string) *Tensor) (hi float32, ok bool) {
+	bound := func(i int, attribute float32) (float32, bool) {
+		if i >= len(inputs) || inputs[i] == "" {
+			return attribute, true
+		}
+		t := constant(inputs[i])
+		if t == nil || t.DType != Float32 || len(t.Data) != 1 {
+			return 0, false
+		}
+		return t.Data[0], true
+	}
+	lo, ok := bound(1, c.Min)
+	if !ok || lo != 0 {
+		return 0, false
+	}
+	hi, ok = bound(2, c.Max)
+	if !ok || !(hi > 0) {
+		return 0, false
+	}
+	if math.IsInf(float64(hi), 1) {
+		// Clip(0, +Inf) is plain ReLU: FuseCap 0.
+		return 0, true
+	}
+	return hi, true
 }

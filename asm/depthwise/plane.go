@@ -29,7 +29,7 @@ type planeParams struct {
 	dst, src, buf, weights                     Mem // base pointers
 	bias                                       Mem
 	height, width, outH, outW, padTop, padLeft Mem
-	rowLen, slots, direct, relu                Mem
+	rowLen, slots, direct, relu, hi            Mem
 }
 
 func paramAddr(name string) Mem {
@@ -60,14 +60,14 @@ func baseAddr(name string) Mem {
 // copying every row.
 func plane3x3(stride int) {
 	name := fmt.Sprintf("depthwise3x3s%dFMA", stride)
-	TEXT(name, NOSPLIT, "func(dst, src, weights, buf []float32, bias float32, height, width, outH, outW, padTop, padLeft, rowLen, slots int, direct, relu bool)")
+	TEXT(name, NOSPLIT, "func(dst, src, weights, buf []float32, bias float32, height, width, outH, outW, padTop, padLeft, rowLen, slots int, direct, relu bool, hi float32)")
 	Doc(
 		name+" computes one channel of a 3×3 depthwise convolution with",
 		fmt.Sprintf("stride %d and dilation 1: dst[y*outW+x] = bias + sum over i, j of", stride),
 		fmt.Sprintf("weights[3i+j]*in(%d*y-padTop+i, %d*x-padLeft+j), taps in order with fused", stride, stride),
 		"multiply-add, where in(r, c) is src[r*width+c] inside the height×width",
-		"image and 0 outside, then ReLU (max with 0 keeping NaN and -0) if relu",
-		"is set. It pads input rows into a ring of slots rows of rowLen floats",
+		"image and 0 outside, then, if relu is set, ReLU capped at hi: min(max(·, 0),",
+		"hi) keeping NaN and -0 (hi is +Inf for plain ReLU). It pads input rows into a ring of slots rows of rowLen floats",
 		"in buf. With direct set, blocks whose input rows lie in [1, height-1)",
 		"read src instead, masking the first and last strip of 8 outputs with the",
 		"masks at buf[slots*rowLen+8:], as depthwise3x3Masks writes them. The",
@@ -83,7 +83,7 @@ func plane3x3(stride int) {
 		bias: paramAddr("bias"), height: paramAddr("height"), width: paramAddr("width"),
 		outH: paramAddr("outH"), outW: paramAddr("outW"), padTop: paramAddr("padTop"),
 		padLeft: paramAddr("padLeft"), rowLen: paramAddr("rowLen"), slots: paramAddr("slots"),
-		direct: paramAddr("direct"), relu: paramAddr("relu"),
+		direct: paramAddr("direct"), relu: paramAddr("relu"), hi: paramAddr("hi"),
 	}
 
 	w := GP64()

@@ -270,13 +270,19 @@ func strip(p planeParams, stride, rows int, b blockRegs, mask Register) {
 	}
 
 	// VMAXPS(acc, zero, acc) keeps acc unless 0 is greater: ReLU with NaN
-	// and -0 passed through, as the ReLU kernel computes it.
+	// and -0 passed through, as the ReLU kernel computes it. VMINPS with
+	// acc as the second source likewise keeps NaN while it caps at hi;
+	// Y15 holds zero, then hi.
 	label := fmt.Sprintf("noReLU%d", uniqueLabel())
 	CMPB(p.relu, U8(0))
 	JE(LabelRef(label))
 	VXORPS(Y15, Y15, Y15)
 	for y := 0; y < rows; y++ {
 		VMAXPS(accRegs[y], Y15, accRegs[y])
+	}
+	VBROADCASTSS(p.hi, Y15)
+	for y := 0; y < rows; y++ {
+		VMINPS(accRegs[y], Y15, accRegs[y])
 	}
 	Label(label)
 	if stride == 2 {

@@ -21,7 +21,7 @@ import (
 // packedKernel512 emits the AVX-512 GEMM micro-kernel on a packed B panel.
 func packedKernel512() {
 	name := fmt.Sprintf("sgemmKernel%dx%dAVX512", mr, nr)
-	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
 	Doc(
 		name+" computes the same tile as sgemmKernel6x16FMA, with the same",
 		"arguments and the same reads and writes, using ZMM registers. Its",
@@ -40,7 +40,7 @@ func packedKernel512() {
 // micro-kernel, whose row p of B is src[offsets[p]:offsets[p]+16].
 func implicitKernel512() {
 	name := fmt.Sprintf("convKernel%dx%dAVX512", mr, nr)
-	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
 	Doc(
 		name+" computes the same tile as convKernel6x16FMA, with the same",
 		"arguments and the same reads and writes, using ZMM registers. Its",
@@ -145,7 +145,7 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	}
 
 	// The epilogue reuses the operand registers, free after the loop:
-	// Z12 holds a bias broadcast, Z13 zero for ReLU.
+	// Z12 holds a bias broadcast, then hi, and Z13 zero for ReLU.
 	Label("bias")
 	biasLen := Load(Param("bias").Len(), GP64())
 	TESTQ(biasLen, biasLen)
@@ -161,10 +161,13 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	relu := Load(Param("relu"), GP8())
 	TESTB(relu, relu)
 	JZ(LabelRef("write"))
-	Comment("P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.")
+	Comment("P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.",
+		"Z12 holds hi, Z13 zero.")
+	VBROADCASTSS(paramAddr("hi"), bRow[0])
 	VPXORD(bRow[1], bRow[1], bRow[1])
 	for _, z := range acc {
 		VMAXPS(z, bRow[1], z)
+		VMINPS(z, bRow[0], z)
 	}
 
 	Label("write")

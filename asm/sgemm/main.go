@@ -41,13 +41,14 @@ func main() {
 // panel: row p of B is the 16 floats at b[16p:].
 func packedKernel() {
 	name := fmt.Sprintf("sgemmKernel%dx%dFMA", mr, nr)
-	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
 	Doc(
 		name+" computes the 6×16 tile P = A·B, where A is a packed 6×kc panel",
 		"(a[p*6+i] is row i, step p) and B is a packed kc×16 panel (b[p*16+j]).",
 		"With accumulate false the result is P, with accumulate true C + P. When",
 		"bias is not empty, bias[i] is then added to row i, and when relu is set,",
-		"negative results become 0 (NaN and -0 stay). The result is stored in",
+		"negative results become 0 and results above hi become hi (NaN and -0",
+		"stay; hi is +Inf for plain ReLU, 6 for ReLU6). The result is stored in",
 		"c[i*ldc+j]. It reads a[:6*kc], b[:16*kc], bias[:6] when bias is not",
 		"empty, and the 6 rows of 16 floats at c[i*ldc:], nothing else; the",
 		"caller checks those bounds. Requires AVX, AVX2 and FMA3.",
@@ -68,7 +69,7 @@ func packedKernel() {
 // input pixels for every tap.
 func implicitKernel() {
 	name := fmt.Sprintf("convKernel%dx%dFMA", mr, nr)
-	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool)")
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
 	Doc(
 		name+" computes the 6×16 tile P = A·B like sgemmKernel6x16FMA, but row p",
 		"of B is src[offsets[p]:offsets[p]+16] instead of a packed panel. It reads",
@@ -166,7 +167,7 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 	}
 
 	// The epilogue reuses the operand registers, free after the loop:
-	// Y12 holds a bias broadcast, Y13 zero for ReLU.
+	// Y12 holds a bias broadcast, then hi, and Y13 zero for ReLU.
 	Label("bias")
 	biasLen := Load(Param("bias").Len(), GP64())
 	TESTQ(biasLen, biasLen)
@@ -183,10 +184,14 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 	relu := Load(Param("relu"), GP8())
 	TESTB(relu, relu)
 	JZ(LabelRef("write"))
-	Comment("P = P < 0 ? 0 : P, which VMAXPS(P, 0) computes with NaN and -0 kept.")
+	Comment("P = min(max(P, 0), hi) with P as the second source of VMAXPS and",
+		"VMINPS, which return it when either operand is NaN and both are zeros,",
+		"so NaN and -0 stay. Y12 holds hi, Y13 zero.")
+	VBROADCASTSS(paramAddr("hi"), b0)
 	VXORPS(b1, b1, b1)
 	for _, y := range acc {
 		VMAXPS(y, b1, y)
+		VMINPS(y, b0, y)
 	}
 
 	Label("write")
@@ -199,4 +204,18 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// paramAddr returns the stack address of the argument name. The float
+// argument hi is broadcast straight from there: avo's Load would move it
+// with the legacy-SSE MOVSS, and a legacy-SSE instruction after the
+// 256- and 512-bit code costs a state transition or a merge on Intel
+// cores, which made the capped epilogue several times slower than the
+// tile.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
 }

@@ -253,7 +253,7 @@ func checkConvCase(t *testing.T, r *rand.Rand, m int, p kernels.Conv2DParams, re
 		dst[i] = 1234.5
 	}
 	want, mag := referenceConv(src, w, bias, m, p, relu)
-	kernels.Conv2D(dst, src, w, bias, m, p, relu)
+	kernels.Conv2D(dst, src, w, bias, m, p, kernels.ReLUIf(relu))
 	k := p.Channels * p.KernelH * p.KernelW
 	bad := 0
 	for i := 0; i < m*n; i++ {
@@ -358,7 +358,7 @@ func TestAVX512Conv2DNaN(t *testing.T) {
 		w := uniformFill(r, 5*p.Channels*9)
 		dst := make([]float32, 5*p.OutH*p.OutW)
 		want, mag := referenceConv(src, w, nil, 5, p, false)
-		kernels.Conv2D(dst, src, w, nil, 5, p, false)
+		kernels.Conv2D(dst, src, w, nil, 5, p, kernels.NoActivation)
 		for i := range dst {
 			if !closeToReference(dst[i], want[i], mag[i], 270) {
 				t.Errorf("outW=%d: dst[%d]=%v want %v", outW, i, dst[i], want[i])
@@ -395,7 +395,7 @@ func TestAVX512ThreadsBitwise(t *testing.T) {
 		bias := uniformFill(r, 70)
 		jobs = append(jobs, job{fmt.Sprintf("conv%d", ci), func() []float32 {
 			dst := make([]float32, 70*p.OutH*p.OutW)
-			kernels.Conv2D(dst, src, w, bias, 70, p, true)
+			kernels.Conv2D(dst, src, w, bias, 70, p, kernels.ReLUActivation)
 			return dst
 		}})
 		if kernels.WinogradSuitable(p, 70) {
@@ -552,12 +552,12 @@ func TestAVX512PackedAndWinograd(t *testing.T) {
 			bias := uniformFill(r, m)
 			n := p.OutH * p.OutW
 			want := make([]float32, m*n)
-			kernels.Conv2D(want, src, w, bias, m, p, true)
+			kernels.Conv2D(want, src, w, bias, m, p, kernels.ReLUActivation)
 			pw := kernels.PackWeights(w, m, c*9)
 			for _, th := range []int{1, 2, 8} {
 				kernels.SetThreads(th)
 				got := make([]float32, m*n)
-				kernels.Conv2DPacked(got, src, pw, bias, p, true)
+				kernels.Conv2DPacked(got, src, pw, bias, p, kernels.ReLUActivation)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 						t.Errorf("%v c=%d m=%d threads=%d: packed[%d]=%v, Conv2D %v", hw, c, m, th, i, got[i], want[i])
@@ -572,7 +572,7 @@ func TestAVX512PackedAndWinograd(t *testing.T) {
 			for _, th := range []int{1, 2, 8} {
 				kernels.SetThreads(th)
 				got := make([]float32, m*n)
-				kernels.Conv2DWinograd(got, src, ww, bias, p, true)
+				kernels.Conv2DWinograd(got, src, ww, bias, p, kernels.ReLUActivation)
 				for i := range got {
 					if math.Abs(float64(got[i])-ref[i]) > 1e-4*mag[i]+1e-6 {
 						t.Errorf("%v c=%d threads=%d: winograd[%d]=%v, want %v", hw, c, th, i, got[i], ref[i])
@@ -626,9 +626,9 @@ func TestAVX512ConvLargeBlocks(t *testing.T) {
 			for pi, packed := range []bool{false, true} {
 				got := make([]float32, c.m*p.OutH*p.OutW)
 				if packed {
-					kernels.Conv2DPacked(got, src, pw, bias, p, false)
+					kernels.Conv2DPacked(got, src, pw, bias, p, kernels.NoActivation)
 				} else {
-					kernels.Conv2D(got, src, w, bias, c.m, p, false)
+					kernels.Conv2D(got, src, w, bias, c.m, p, kernels.NoActivation)
 				}
 				bad := 0
 				for i := range got {

@@ -86,15 +86,15 @@ func TestPublicKernelsAtGuardPages(t *testing.T) {
 				w := guarded(t, randomFill(r, filters*taps), atEnd)
 				bias := guarded(t, randomFill(r, filters), atEnd)
 				dst := guarded(t, make([]float32, filters*p.OutH*p.OutW), atEnd)
-				kernels.Conv2D(dst, src, w, bias, filters, p, true)
-				kernels.Conv2D(dst, src, w, nil, filters, p, false)
+				kernels.Conv2D(dst, src, w, bias, filters, p, kernels.ReLUActivation)
+				kernels.Conv2D(dst, src, w, nil, filters, p, kernels.NoActivation)
 			}
 			dw := guarded(t, randomFill(r, p.Channels*p.KernelH*p.KernelW), atEnd)
 			src := guarded(t, randomFill(r, p.Channels*p.Height*p.Width), atEnd)
 			bias := guarded(t, randomFill(r, p.Channels), atEnd)
 			dst := guarded(t, make([]float32, p.Channels*p.OutH*p.OutW), atEnd)
-			kernels.DepthwiseConv2D(dst, src, dw, bias, p, true)
-			kernels.DepthwiseConv2D(dst, src, dw, nil, p, false)
+			kernels.DepthwiseConv2D(dst, src, dw, bias, p, kernels.ReLUActivation)
+			kernels.DepthwiseConv2D(dst, src, dw, nil, p, kernels.NoActivation)
 		}
 	}
 }

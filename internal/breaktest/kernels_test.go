@@ -133,18 +133,18 @@ func TestKernelArgumentChecks(t *testing.T) {
 	p := kernels.Conv2DParams{Channels: 1, Height: 4, Width: 4, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, OutH: 2, OutW: 2}
 	bad := p
 	bad.StrideW = 0
-	mustPanic(t, "Conv2D zero stride", "stride", func() { kernels.Conv2D(a, a, a, nil, 1, bad, false) })
+	mustPanic(t, "Conv2D zero stride", "stride", func() { kernels.Conv2D(a, a, a, nil, 1, bad, kernels.NoActivation) })
 	bad = p
 	bad.PadTop = -1
-	mustPanic(t, "Conv2D negative pad", "padding", func() { kernels.Conv2D(a, a, a, nil, 1, bad, false) })
-	mustPanic(t, "Conv2D short src", "src", func() { kernels.Conv2D(a, a[:15], a, nil, 1, p, false) })
-	mustPanic(t, "Conv2D short weights", "weights", func() { kernels.Conv2D(a, a, a[:17], nil, 2, p, false) })
-	mustPanic(t, "Conv2D short bias", "bias", func() { kernels.Conv2D(a, a, a, a[:1], 2, p, false) })
-	mustPanic(t, "Conv2D negative m", "filters", func() { kernels.Conv2D(a, a, a, nil, -1, p, false) })
-	mustPanic(t, "Depthwise short dst", "too short", func() { kernels.DepthwiseConv2D(a[:3], a, a, nil, p, false) })
+	mustPanic(t, "Conv2D negative pad", "padding", func() { kernels.Conv2D(a, a, a, nil, 1, bad, kernels.NoActivation) })
+	mustPanic(t, "Conv2D short src", "src", func() { kernels.Conv2D(a, a[:15], a, nil, 1, p, kernels.NoActivation) })
+	mustPanic(t, "Conv2D short weights", "weights", func() { kernels.Conv2D(a, a, a[:17], nil, 2, p, kernels.NoActivation) })
+	mustPanic(t, "Conv2D short bias", "bias", func() { kernels.Conv2D(a, a, a, a[:1], 2, p, kernels.NoActivation) })
+	mustPanic(t, "Conv2D negative m", "filters", func() { kernels.Conv2D(a, a, a, nil, -1, p, kernels.NoActivation) })
+	mustPanic(t, "Depthwise short dst", "too short", func() { kernels.DepthwiseConv2D(a[:3], a, a, nil, p, kernels.NoActivation) })
 	bad = p
 	bad.KernelH = 0
-	mustPanic(t, "Depthwise zero kernel", "kernel", func() { kernels.DepthwiseConv2D(a, a, a, nil, bad, false) })
+	mustPanic(t, "Depthwise zero kernel", "kernel", func() { kernels.DepthwiseConv2D(a, a, a, nil, bad, kernels.NoActivation) })
 }
 
 // refGemm computes C = alpha*op(A)*op(B) + beta*C in float64, with BLAS's

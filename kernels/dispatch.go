@@ -53,9 +53,9 @@ type kernelSet struct {
 	// place; 0 means never. Packing costs a copy of every element of B,
 	// which m filters share. With AVX-512, each row of B that convTile
 	// reads is a 64-byte load that straddles two cache lines unless the
-	// image happens to align, so convTile runs well below sgemmTile's rate
+	// image happens to align. So convTile runs well below sgemmTile's rate
 	// on an Intel Xeon, and from 128 filters on the copy costs less than
-	// that (BenchmarkConvLayer). A pointwise convolution reads B as it lies
+	// that loss (BenchmarkConvLayer). A pointwise convolution reads B as it lies
 	// in memory, with no padded copy, and stays in place whatever m is
 	// (BenchmarkConv1x1).
 	convPackMinFilters int

@@ -2,10 +2,10 @@ package nn
 
 import "math"
 
-// fuseConvActivations folds activations into the Conv before them. A Conv
-// whose output only one Relu reads, or only one Clip with a lower bound
-// of 0 and an upper bound above 0 (ReLU6), and that is no graph output,
-// becomes a Conv with FuseReLU (and FuseCap) set that writes the
+// fuseConvActivations folds activations into the Conv before them. It
+// takes a Conv whose output is no graph output and is read only by one
+// Relu, or by one Clip with a lower bound of 0 and an upper bound above 0
+// (ReLU6). That Conv gets FuseReLU (and FuseCap) and writes the
 // activation's output, and the activation node is dropped. The output is
 // then written once, with the activation applied while each tile is in
 // cache. constant returns the value of an initializer that no call can

@@ -207,11 +207,10 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 }
 
 // paramAddr returns the stack address of the argument name. The float
-// argument hi is broadcast straight from there: avo's Load would move it
-// with the legacy-SSE MOVSS, and a legacy-SSE instruction after the
-// 256- and 512-bit code costs a state transition or a merge on Intel
-// cores, which made the capped epilogue several times slower than the
-// tile.
+// argument hi is broadcast straight from there, because avo's Load would
+// move it with the legacy-SSE MOVSS. After 256- and 512-bit code, a
+// legacy-SSE instruction costs a state transition or a merge on Intel
+// cores, and that made the capped epilogue several times slower.
 func paramAddr(name string) Mem {
 	b, err := Param(name).Resolve()
 	if err != nil {

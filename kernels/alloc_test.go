@@ -40,3 +40,57 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelKernelsAllocateNothing is TestKernelsAllocateNothing for
+// calls large enough to split across two goroutines: the argument structs
+// and call state of the worker pool are recycled, not allocated per call.
+// Each shape takes a different parallel path.
+func TestParallelKernelsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	SetThreads(2)
+	defer SetThreads(0)
+
+	conv := func(c, m, size, kernel int) (p Conv2DParams, src, weights, bias, dst []float32) {
+		pad := kernel / 2
+		p = Conv2DParams{Channels: c, Height: size, Width: size, KernelH: kernel, KernelW: kernel,
+			StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, OutH: size, OutW: size}
+		return p, make([]float32, c*size*size), make([]float32, m*c*kernel*kernel), make([]float32, m), make([]float32, m*size*size)
+	}
+	a, b, c := make([]float32, 256*256), make([]float32, 256*256), make([]float32, 256*256)
+	row, rows := make([]float32, 1024), make([]float32, 1024*1024)
+	implicitP, implicitSrc, implicitW, implicitBias, implicitDst := conv(32, 16, 56, 3)
+	packedP, packedSrc, packedW, _, packedDst := conv(16, 128, 28, 3)
+	packed := PackWeights(packedW, 128, packedP.k())
+	pointP, pointSrc, pointW, pointBias, pointDst := conv(64, 64, 56, 1)
+	depthP, depthSrc, depthW, depthBias, depthDst := conv(64, 64, 56, 3)
+	winoP, winoSrc, winoW, winoBias, winoDst := conv(64, 64, 28, 3)
+	wino := PackWinogradWeights(winoW, 64, winoP)
+	smallP, smallSrc, smallW, _, smallDst := conv(256, 256, 8, 3)
+	small := PackWinogradWeights(smallW, 256, smallP)
+
+	cases := map[string]func(){
+		"Sgemm":                 func() { Sgemm(false, false, 256, 256, 256, 1, a, 256, b, 256, 0, c, 256) },
+		"Sgemm single row":      func() { Sgemm(false, true, 1, 1024, 1024, 1, row, 1024, rows, 1024, 0, c, 1024) },
+		"Conv2D implicit":       func() { Conv2D(implicitDst, implicitSrc, implicitW, implicitBias, 16, implicitP, ReLUActivation) },
+		"Conv2DPacked":          func() { Conv2DPacked(packedDst, packedSrc, packed, nil, packedP, NoActivation) },
+		"Conv2D pointwise":      func() { Conv2D(pointDst, pointSrc, pointW, pointBias, 64, pointP, CappedReLU(6)) },
+		"DepthwiseConv2D":       func() { DepthwiseConv2D(depthDst, depthSrc, depthW, depthBias, depthP, ReLUActivation) },
+		"Conv2DWinograd":        func() { Conv2DWinograd(winoDst, winoSrc, wino, winoBias, winoP, ReLUActivation) },
+		"Conv2DWinograd shared": func() { Conv2DWinograd(smallDst, smallSrc, small, nil, smallP, NoActivation) },
+		"ParallelRun":           func() { ParallelRun(2, noopPieces{}) },
+	}
+	for name, call := range cases {
+		call() // warm the pools
+		if n := testing.AllocsPerRun(10, call); n != 0 {
+			t.Errorf("%s allocates %v times per call with 2 threads, want 0", name, n)
+		}
+	}
+}
+
+// noopPieces is a Pieces that does nothing, to measure the pool's own
+// cost.
+type noopPieces struct{}
+
+func (noopPieces) Piece(int) {}

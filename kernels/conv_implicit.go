@@ -41,14 +41,31 @@ func convImplicit(dst []float32, image imageB, weights aSource, m int, ep epilog
 	convImplicitSplit(parts, dst, image, weights, m, offsets, ep)
 }
 
-// convImplicitSplit computes bands of output rows on the worker pool. It is
-// a function of its own so that the closure, which captures image,
-// allocates only on this path.
+// implicitJob is a convImplicit call split into parts bands of output
+// rows.
+type implicitJob struct {
+	parts   int
+	dst     []float32
+	image   imageB
+	weights aSource
+	m       int
+	offsets []int
+	ep      epilogue
+}
+
+var implicitJobs jobPool[implicitJob]
+
+func (j *implicitJob) Piece(part int) {
+	y0, y1 := bandBounds(j.image.p.OutH, j.parts, 1, part)
+	convImplicitRows(j.dst, j.image, j.weights, j.m, j.offsets, y0, y1, j.ep)
+}
+
+// convImplicitSplit computes bands of output rows on the worker pool.
 func convImplicitSplit(parts int, dst []float32, image imageB, weights aSource, m int, offsets []int, ep epilogue) {
-	parallelFor(parts, func(part int) {
-		y0, y1 := bandBounds(image.p.OutH, parts, 1, part)
-		convImplicitRows(dst, image, weights, m, offsets, y0, y1, ep)
-	})
+	j := implicitJobs.get()
+	*j = implicitJob{parts: parts, dst: dst, image: image, weights: weights, m: m, offsets: offsets, ep: ep}
+	parallelRun(parts, j)
+	implicitJobs.put(j)
 }
 
 // convImplicitRows computes output rows [y0, y1) of every filter.

@@ -30,13 +30,29 @@ func convPointwise(dst, src []float32, weights aSource, m, k, n int, ep epilogue
 	convPointwiseSplit(parts, dst, src, weights, m, k, n, ep)
 }
 
-// convPointwiseSplit computes bands of columns on the worker pool. It is a
-// function of its own so that the closure allocates only on this path.
+// pointwiseJob is a convPointwise call split into parts bands of
+// columns.
+type pointwiseJob struct {
+	parts    int
+	dst, src []float32
+	weights  aSource
+	m, k, n  int
+	ep       epilogue
+}
+
+var pointwiseJobs jobPool[pointwiseJob]
+
+func (j *pointwiseJob) Piece(part int) {
+	c0, c1 := bandBounds(j.n, j.parts, gemmNR, part)
+	convPointwiseCols(j.dst, j.src, j.weights, j.m, j.k, j.n, c0, c1, j.ep)
+}
+
+// convPointwiseSplit computes bands of columns on the worker pool.
 func convPointwiseSplit(parts int, dst, src []float32, weights aSource, m, k, n int, ep epilogue) {
-	parallelFor(parts, func(part int) {
-		j0, j1 := bandBounds(n, parts, gemmNR, part)
-		convPointwiseCols(dst, src, weights, m, k, n, j0, j1, ep)
-	})
+	j := pointwiseJobs.get()
+	*j = pointwiseJob{parts: parts, dst: dst, src: src, weights: weights, m: m, k: k, n: n, ep: ep}
+	parallelRun(parts, j)
+	pointwiseJobs.put(j)
 }
 
 // convPointwiseCols computes columns [j0, j1) of dst, where j0 is a

@@ -54,15 +54,32 @@ func DepthwiseConv2D(dst, src, weights, bias []float32, p Conv2DParams, act Acti
 		channels = depthwise3x3Channels
 	}
 	work := float64(p.Channels) * float64(outPlane) * float64(taps)
-	parts := max(1, min(Threads(), p.Channels, int(work/minParallelWork)))
+	parts := max(1, min(Threads(), p.Channels, int(work/minParallelStream)))
 	if parts == 1 {
 		channels(dst, src, weights, bias, p, act, 0, p.Channels)
 		return
 	}
-	parallelFor(parts, func(part int) {
-		c0, c1 := bandBounds(p.Channels, parts, 1, part)
-		channels(dst, src, weights, bias, p, act, c0, c1)
-	})
+	j := depthwiseJobs.get()
+	*j = depthwiseJob{parts: parts, channels: channels, dst: dst, src: src, weights: weights, bias: bias, p: p, act: act}
+	parallelRun(parts, j)
+	depthwiseJobs.put(j)
+}
+
+// depthwiseJob is a DepthwiseConv2D call split into parts bands of
+// channels, each computed by channels.
+type depthwiseJob struct {
+	parts                   int
+	channels                func(dst, src, weights, bias []float32, p Conv2DParams, act Activation, c0, c1 int)
+	dst, src, weights, bias []float32
+	p                       Conv2DParams
+	act                     Activation
+}
+
+var depthwiseJobs jobPool[depthwiseJob]
+
+func (j *depthwiseJob) Piece(part int) {
+	c0, c1 := bandBounds(j.p.Channels, j.parts, 1, part)
+	j.channels(j.dst, j.src, j.weights, j.bias, j.p, j.act, c0, c1)
 }
 
 // depthwise3x3Channels convolves channels [c0, c1) with the 3×3 kernel,

@@ -18,15 +18,33 @@ func gemvRow(transA, transB bool, n, k int, alpha float32, a []float32, lda int,
 		row = buf
 	}
 
-	parts := max(1, min(Threads(), int(float64(n)*float64(k)/minParallelWork)))
+	parts := max(1, min(Threads(), int(float64(n)*float64(k)/minParallelStream)))
 	if parts == 1 {
 		gemvBand(transB, 0, n, alpha, row, b, ldb, beta, c)
 		return
 	}
-	parallelFor(parts, func(part int) {
-		j0, j1 := bandBounds(n, parts, 8, part)
-		gemvBand(transB, j0, j1, alpha, row, b, ldb, beta, c)
-	})
+	j := gemvJobs.get()
+	*j = gemvJob{parts: parts, transB: transB, alpha: alpha, beta: beta, row: row, b: b, ldb: ldb, c: c}
+	parallelRun(parts, j)
+	gemvJobs.put(j)
+}
+
+// gemvJob is a gemvRow call split into parts bands of C's columns, each a
+// multiple of 8 wide.
+type gemvJob struct {
+	parts       int
+	transB      bool
+	alpha, beta float32
+	row, b      []float32
+	ldb         int
+	c           []float32
+}
+
+var gemvJobs jobPool[gemvJob]
+
+func (j *gemvJob) Piece(part int) {
+	j0, j1 := bandBounds(len(j.c), j.parts, 8, part)
+	gemvBand(j.transB, j0, j1, j.alpha, j.row, j.b, j.ldb, j.beta, j.c)
 }
 
 // gemvBand computes columns [j0, j1) of the single row of C.

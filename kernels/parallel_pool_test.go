@@ -42,10 +42,14 @@ func TestParallelForNestedStress(t *testing.T) {
 							return
 						}
 					}
-					if r%16 == 0 {
-						// Let the workers go idle, so that the next
-						// call wakes parked ones.
+					switch r % 32 {
+					case 0:
+						// A gap that polling workers bridge.
 						time.Sleep(200 * time.Microsecond)
+					case 16:
+						// Let the workers park, so that the next
+						// call has to wake them.
+						time.Sleep(2 * workerSpin)
 					}
 				}
 			}()

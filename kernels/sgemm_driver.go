@@ -52,30 +52,81 @@ func gemmParallel[S bSource](m, n, k int, a aSource, src S, beta float32, c []fl
 
 // gemmSplit computes the bands of gemmParallel on the worker pool. Each
 // band computes its part of C from its own packed copies, so the bands
-// share nothing but read-only A and B. It is a function of its own so that
-// the closure's allocation happens only on this path.
+// share nothing but read-only A and B.
 func gemmSplit[S bSource](parts int, alongN bool, m, n, k int, a aSource, src S, beta float32, c []float32, ldc int, ep epilogue) {
-	parallelFor(parts, func(part int) {
-		if alongN {
-			j0, j1 := bandBounds(n, parts, gemmNR, part)
-			gemmBlocked(m, j1-j0, k, a, src, j0, beta, c[j0:], ldc, ep)
-			return
-		}
-		// Prepacked A is blocked at multiples of gemmMC rows, so its bands
-		// start at such a multiple.
-		unit := gemmMR
-		if a.packed != nil {
-			unit = gemmMC
-		}
-		i0, i1 := bandBounds(m, parts, unit, part)
-		gemmBlocked(i1-i0, n, k, a.rows(i0), src, 0, beta, c[i0*ldc:], ldc, ep.rows(i0))
-	})
+	jobs := gemmJobsFor[S]()
+	j := jobs.get()
+	*j = gemmJob[S]{parts: parts, alongN: alongN, m: m, n: n, k: k, a: a, src: src, beta: beta, c: c, ldc: ldc, ep: ep}
+	parallelRun(parts, j)
+	jobs.put(j)
+}
+
+// gemmJob is a gemmParallel call split into parts bands of C's columns
+// (alongN) or rows.
+type gemmJob[S bSource] struct {
+	parts   int
+	alongN  bool
+	m, n, k int
+	a       aSource
+	src     S
+	beta    float32
+	c       []float32
+	ldc     int
+	ep      epilogue
+}
+
+func (j *gemmJob[S]) Piece(part int) {
+	if j.alongN {
+		j0, j1 := bandBounds(j.n, j.parts, gemmNR, part)
+		gemmBlocked(j.m, j1-j0, j.k, j.a, j.src, j0, j.beta, j.c[j0:], j.ldc, j.ep)
+		return
+	}
+	// Prepacked A is blocked at multiples of gemmMC rows, so its bands
+	// start at such a multiple.
+	unit := gemmMR
+	if j.a.packed != nil {
+		unit = gemmMC
+	}
+	i0, i1 := bandBounds(j.m, j.parts, unit, part)
+	gemmBlocked(i1-i0, j.n, j.k, j.a.rows(i0), j.src, 0, j.beta, j.c[i0*j.ldc:], j.ldc, j.ep.rows(i0))
+}
+
+// gemmJobPools holds a job pool for each B source that the package
+// instantiates gemmParallel with; Go has no per-instantiation variables.
+var gemmJobPools struct {
+	dense  jobPool[gemmJob[denseB]]
+	direct jobPool[gemmJob[directImageB]]
+	image  jobPool[gemmJob[imageB]]
+}
+
+// gemmJobsFor returns the job pool for source type S: one of
+// gemmJobPools, or a new pool for a type it lacks.
+func gemmJobsFor[S bSource]() *jobPool[gemmJob[S]] {
+	var pool any
+	switch any((*S)(nil)).(type) {
+	case *denseB:
+		pool = &gemmJobPools.dense
+	case *directImageB:
+		pool = &gemmJobPools.direct
+	case *imageB:
+		pool = &gemmJobPools.image
+	}
+	if p, ok := pool.(*jobPool[gemmJob[S]]); ok {
+		return p
+	}
+	return new(jobPool[gemmJob[S]])
 }
 
 // minParallelWork is the smallest m*n*k (multiply-adds) worth a piece of
-// its own: about 150 µs at 100 GFLOPS. Handing a piece to a worker costs
-// microseconds, and a worker that the OS has descheduled costs far more.
-const minParallelWork = 8 << 20
+// its own: about 10–20 µs at this library's GEMM rates. Handing a piece
+// to a polling worker costs a few microseconds (see workerSpin), so
+// MobileNet's small 7×7 and 14×14 layers still gain from a second core.
+const minParallelWork = 1 << 20
+
+// minParallelStream is minParallelWork for the kernels that do one or two
+// multiply-adds per float they load (depthwise convolution, GEMV), which
+// run at a fraction of the GEMM rate.
+const minParallelStream = 1 << 18
 
 // splitGemm decides how many bands of C to compute in parallel and
 // whether the bands split the columns (alongN) or the rows. Columns are

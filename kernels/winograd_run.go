@@ -108,13 +108,62 @@ func (r *winogradRun) bounds(b int) (ty0, ty1 int) {
 
 // split computes the blocks in parts contiguous ranges on the worker pool.
 // Each block is computed the same way whichever goroutine runs it, so the
-// result does not depend on parts. Its value receiver keeps the closure's
-// copy of r, which escapes to the heap, on this path only.
-func (r winogradRun) split(parts int) {
-	blocks := r.blocks()
-	parallelFor(parts, func(part int) {
-		r.blockRange(part*blocks/parts, (part+1)*blocks/parts)
-	})
+// result does not depend on parts.
+func (r *winogradRun) split(parts int) {
+	j := winogradJobs.get()
+	*j = winogradJob{r: *r, parts: parts, stage: winogradBlocks}
+	parallelRun(parts, j)
+	winogradJobs.put(j)
+}
+
+// winogradStage is the work that each piece of a winogradJob does.
+type winogradStage int
+
+const (
+	winogradBlocks   winogradStage = iota // whole blocks (split)
+	winogradInput                         // one block's input transform, over channels
+	winogradProducts                      // one block's GEMMs, over points
+	winogradOutput                        // one block's output transform, over filters
+)
+
+// winogradJob is one parallel step of a winogradRun: the blocks in parts
+// ranges, or one stage of the block of tile rows [ty0, ty1) in parts
+// bands, with V and M in v and mm. It holds copies of the run and of the
+// kernel set, because pointers to the caller's would move them to the
+// heap.
+type winogradJob struct {
+	r        winogradRun
+	parts    int
+	stage    winogradStage
+	ks       kernelSet
+	v, mm    []float32
+	ty0, ty1 int
+}
+
+var winogradJobs jobPool[winogradJob]
+
+func (j *winogradJob) Piece(part int) {
+	r := &j.r
+	switch j.stage {
+	case winogradBlocks:
+		blocks := r.blocks()
+		r.blockRange(part*blocks/j.parts, (part+1)*blocks/j.parts)
+	case winogradInput:
+		private := getScratch(r.privateLen)
+		defer putScratch(private)
+		c0, c1 := bandBounds(r.p.Channels, j.parts, 1, part)
+		r.input(&j.ks, j.v, private, c0, c1, j.ty0, j.ty1)
+	case winogradProducts:
+		offsets := getIntScratch(gemmKC)
+		defer putIntScratch(offsets)
+		q0, q1 := bandBounds(r.points, j.parts, 1, part)
+		r.products(&j.ks, j.mm, j.v, offsets, (j.ty1-j.ty0)*r.tilesW, q0, q1)
+	case winogradOutput:
+		private := getScratch(r.privateLen)
+		defer putScratch(private)
+		o0, o1 := bandBounds(r.m, j.parts, 1, part)
+		r.output(&j.ks, j.mm, private, o0, o1, j.ty0, j.ty1)
+	}
 }
 
 // blockRange computes blocks [b0, b1) with one set of buffers.
@@ -139,35 +188,23 @@ func (r *winogradRun) blockRange(b0, b1 int) {
 // shared computes each block with parts goroutines: the input transform
 // split over channels, the GEMMs over points and the output transform
 // over filters. Every element is computed as in blockRange, so the result
-// is the same. Its value receiver keeps the closures' copies of r on this
-// path only.
-func (r winogradRun) shared(parts int) {
+// is the same.
+func (r *winogradRun) shared(parts int) {
 	shared := getScratch(r.sharedLen)
 	defer putScratch(shared)
 	v, mm := r.matrices(shared)
-	ks := impl
 
+	j := winogradJobs.get()
+	// One copy of impl, so the whole call uses one implementation.
+	*j = winogradJob{r: *r, parts: parts, ks: impl, v: v, mm: mm}
 	for b := 0; b < r.blocks(); b++ {
-		ty0, ty1 := r.bounds(b)
-		parallelFor(parts, func(part int) {
-			private := getScratch(r.privateLen)
-			defer putScratch(private)
-			c0, c1 := bandBounds(r.p.Channels, parts, 1, part)
-			r.input(&ks, v, private, c0, c1, ty0, ty1)
-		})
-		parallelFor(parts, func(part int) {
-			offsets := getIntScratch(gemmKC)
-			defer putIntScratch(offsets)
-			q0, q1 := bandBounds(r.points, parts, 1, part)
-			r.products(&ks, mm, v, offsets, (ty1-ty0)*r.tilesW, q0, q1)
-		})
-		parallelFor(parts, func(part int) {
-			private := getScratch(r.privateLen)
-			defer putScratch(private)
-			o0, o1 := bandBounds(r.m, parts, 1, part)
-			r.output(&ks, mm, private, o0, o1, ty0, ty1)
-		})
+		j.ty0, j.ty1 = r.bounds(b)
+		for _, stage := range [...]winogradStage{winogradInput, winogradProducts, winogradOutput} {
+			j.stage = stage
+			parallelRun(parts, j)
+		}
 	}
+	winogradJobs.put(j)
 }
 
 // matrices splits a shared buffer into a block's V (points × channels ×

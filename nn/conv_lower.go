@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"sync"
 
 	"github.com/simdnn/simdnn/im2col"
 	"github.com/simdnn/simdnn/kernels"
@@ -112,16 +113,29 @@ func (j *conv2DJob) image(n int) {
 }
 
 // split computes the batch in parts contiguous ranges of images on the
-// kernels' worker pool. It is a method of its own, with a value receiver,
-// so that the closure and the copy of j it captures allocate only on this
-// path.
-func (j conv2DJob) split(parts int) {
-	batch := j.s.batch
-	kernels.ParallelFor(parts, func(part int) {
-		for n := part * batch / parts; n < (part+1)*batch/parts; n++ {
-			j.image(n)
-		}
-	})
+// kernels' worker pool, through a pooled batchJob: a closure handed to the
+// pool would be allocated on every call.
+func (j *conv2DJob) split(parts int) {
+	b := batchJobs.Get().(*batchJob)
+	b.conv, b.parts = *j, parts
+	kernels.ParallelRun(parts, b)
+	*b = batchJob{}
+	batchJobs.Put(b)
+}
+
+// batchJob is a conv2DJob split into parts ranges of images.
+type batchJob struct {
+	conv  conv2DJob
+	parts int
+}
+
+var batchJobs = sync.Pool{New: func() any { return new(batchJob) }}
+
+func (b *batchJob) Piece(part int) {
+	batch := b.conv.s.batch
+	for n := part * batch / b.parts; n < (part+1)*batch/b.parts; n++ {
+		b.conv.image(n)
+	}
 }
 
 // finish adds the bias and applies the fused ReLU on the paths whose

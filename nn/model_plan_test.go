@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/simdnn/simdnn/kernels"
 )
 
 // planGraph returns a graph on x [-1, 3, 4, 4] that mixes in-place
@@ -198,6 +200,55 @@ func TestPredictIntoAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("RunInto allocates %v times per run, want 0", allocs)
+	}
+}
+
+// TestParallelPredictIntoAllocatesNothing checks a batch that is split
+// across two goroutines, with layers large enough that the kernels split
+// each image again: the worker pool's jobs are recycled, not allocated.
+func TestParallelPredictIntoAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	kernels.SetThreads(2)
+	defer kernels.SetThreads(0)
+	rng := rand.New(rand.NewPCG(59, 60))
+	g := Graph{
+		Inputs:  []ValueInfo{{Name: "x", Shape: []int{-1, 16, 32, 32}}},
+		Outputs: []ValueInfo{{Name: "y", Shape: []int{-1, 32, 32, 32}}},
+		Initializers: map[string]*Tensor{
+			"w1": randomTensor(t, rng, 32, 16, 3, 3), "b1": randomTensor(t, rng, 32),
+			"dw": randomTensor(t, rng, 32, 1, 3, 3), "pw": randomTensor(t, rng, 32, 32, 1, 1),
+		},
+		Nodes: []Node{
+			{Layer: Conv{NodeName: "conv", Pads: []int{1, 1, 1, 1}}, Inputs: []string{"x", "w1", "b1"}, Outputs: []string{"a"}},
+			{Layer: Relu{NodeName: "relu"}, Inputs: []string{"a"}, Outputs: []string{"r"}},
+			{Layer: Conv{NodeName: "depthwise", Group: 32, Pads: []int{1, 1, 1, 1}}, Inputs: []string{"r", "dw"}, Outputs: []string{"d"}},
+			{Layer: Conv{NodeName: "pointwise"}, Inputs: []string{"d", "pw"}, Outputs: []string{"y"}},
+		},
+	}
+	m, err := NewModel(g)
+	if err != nil {
+		t.Fatalf("NewModel: %v", err)
+	}
+	for _, batch := range []int{1, 4} {
+		x := randomTensor(t, rng, batch, 16, 32, 32)
+		want, err := m.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, _ := New(want.Shape...)
+		allocs := testing.AllocsPerRun(10, func() {
+			if err := m.PredictInto(y, x); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("batch %d: PredictInto with 2 threads allocates %v times per run, want 0", batch, allocs)
+		}
+		if !sameBits(y.Data, want.Data) {
+			t.Errorf("batch %d: PredictInto output differs from Predict", batch)
+		}
 	}
 }
 

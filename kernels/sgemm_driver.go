@@ -263,7 +263,9 @@ func checkMatrix(name string, trans bool, rows, cols int, x []float32, ld int) {
 		rows, cols = cols, rows
 	}
 	if ld < max(cols, 1) {
-		panic(fmt.Sprintf("kernels: Sgemm ld%s=%d smaller than row length %d", name, ld, cols))
+		// As in BLAS, a leading dimension is at least 1 even for rows of
+		// length 0.
+		panic(fmt.Sprintf("kernels: Sgemm ld%s=%d, want at least %d (the row length %d, and at least 1)", name, ld, max(cols, 1), cols))
 	}
 	if rows == 0 || cols == 0 {
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -226,4 +227,16 @@ func TestSgemmRejectsBadArguments(t *testing.T) {
 			tc.call()
 		})
 	}
+}
+
+// TestSgemmZeroLeadingDimensionMessage checks the message for ldb=0 when
+// B's rows are empty: it must ask for 1, not call 0 smaller than 0.
+func TestSgemmZeroLeadingDimensionMessage(t *testing.T) {
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "ldB=0, want at least 1") {
+			t.Errorf("panic message %q, want it to ask for ldB of at least 1", msg)
+		}
+	}()
+	Sgemm(false, true, 2, 2, 0, 1, nil, 1, nil, 0, 0, make([]float32, 4), 2)
 }

@@ -48,41 +48,59 @@ type pieceFunc func(i int)
 
 func (f pieceFunc) Piece(i int) { f(i) }
 
-// task is piece i of a parallel call.
-type task struct {
-	job  Pieces
-	i    int
-	call *parallelCall
-}
-
-// parallelCall is the state that the pieces of one parallel call share.
-// It counts the queued pieces that no goroutine has taken yet and those
-// that have not finished. It keeps the first panic of a piece, which the
-// caller raises again once every piece has finished. Calls are recycled
-// through callPool. A piece touches its call for the last time when it
-// counts itself finished, so the caller may recycle the call once
-// unfinished is 0.
+// parallelCall is one parallel call: its job, its n pieces, the next
+// piece to claim and how many have finished, and the first panic of a
+// piece, which the caller raises again once every piece has finished.
+// Goroutines claim pieces through next, so each piece runs once, and only
+// the caller and the workers that took one of its tickets ever run them.
+//
+// Calls are recycled through callPool. refs counts the caller and every
+// ticket still queued or being served, and the goroutine that drops it to
+// 0 recycles the call. A ticket that a worker takes after the call has
+// returned therefore still finds it intact, with no piece left to claim.
 type parallelCall struct {
-	unclaimed  atomic.Int32
-	unfinished atomic.Int32
-	panicked   atomic.Bool
-	recovered  any // written by the piece that set panicked
+	job       Pieces
+	n         int
+	next      atomic.Int64
+	finished  atomic.Int64
+	refs      atomic.Int32
+	panicked  atomic.Bool
+	recovered any // written by the piece that set panicked
 }
 
 var callPool = sync.Pool{New: func() any { return new(parallelCall) }}
 
-// run computes the piece, recording a panic instead of letting it end the
-// process, so that the caller can raise it where it can be recovered.
-func (t task) run() {
-	call := t.call
-	call.unclaimed.Add(-1)
+// work claims and runs pieces of the call until none is left.
+func (call *parallelCall) work() {
+	for {
+		i := int(call.next.Add(1) - 1)
+		if i >= call.n {
+			return
+		}
+		call.runPiece(i)
+	}
+}
+
+// runPiece runs piece i, recording a panic instead of letting it end the
+// process, so that the caller can raise it where it can be recovered. It
+// counts the piece as finished however it ends, runtime.Goexit included.
+func (call *parallelCall) runPiece(i int) {
 	defer func() {
 		if r := recover(); r != nil && call.panicked.CompareAndSwap(false, true) {
 			call.recovered = r
 		}
-		call.unfinished.Add(-1)
+		call.finished.Add(1)
 	}()
-	t.job.Piece(t.i)
+	call.job.Piece(i)
+}
+
+// release drops one reference and recycles the call when it was the last.
+func (call *parallelCall) release() {
+	if call.refs.Add(-1) == 0 {
+		call.job, call.recovered = nil, nil
+		call.panicked.Store(false)
+		callPool.Put(call)
+	}
 }
 
 // jobPool recycles the argument structs of one kind of parallel call.
@@ -113,56 +131,58 @@ func (p *jobPool[J]) put(j *J) {
 const workerSpin = time.Millisecond
 
 // workerPool is a set of goroutines that live for the whole process, so
-// that a parallel call costs a channel send per piece instead of a
+// that a parallel call costs a channel send per ticket instead of a
 // goroutine start.
 //
-// Pieces wait in tasks until a polling worker or the caller itself takes
-// them, and no goroutine blocks on tasks. A parked worker blocks on wake instead,
-// and a caller sends a token there only when fewer workers poll than it
-// queued pieces. Were parked workers blocked on tasks, the channel would
-// hand each piece straight to one of them, ahead of the workers that
-// poll, and the piece would wait until the parked one's thread woke.
+// A ticket is a call that wants one more goroutine. Tickets wait in
+// tickets until a polling worker takes one, and no goroutine blocks on
+// that channel. A parked worker blocks on wake instead, and a caller sends
+// a token there only when fewer workers poll than it queued tickets. Were
+// parked workers blocked on tickets, the channel would hand each ticket
+// straight to one of them, ahead of the workers that poll, and the work
+// would wait until the parked one's thread woke.
 var workerPool struct {
 	once    sync.Once
-	tasks   chan task
+	tickets chan *parallelCall
 	wake    chan struct{}
-	polling atomic.Int32 // workers in pollTask
+	polling atomic.Int32 // workers in pollTicket
 }
 
 // startWorkers starts the pool with one goroutine per CPU.
 func startWorkers() {
 	n := max(runtime.NumCPU(), 1)
-	workerPool.tasks = make(chan task, 4*n)
+	workerPool.tickets = make(chan *parallelCall, 4*n)
 	workerPool.wake = make(chan struct{}, n)
 	for range n {
 		go worker()
 	}
 }
 
-// worker runs pieces until the process ends. It polls for the next piece
-// for workerSpin after the last one, then parks until a caller wakes it.
+// worker serves tickets until the process ends. It polls for the next
+// ticket for workerSpin after the last one, then parks until a caller
+// wakes it.
 func worker() {
 	pool := &workerPool
 	for {
 		pool.polling.Add(1)
 		for {
-			t, ok := pollTask(pool.tasks, workerSpin)
+			call, ok := pollTicket(pool.tickets, workerSpin)
 			if !ok {
 				break
 			}
 			pool.polling.Add(-1)
-			t.run()
+			serve(call)
 			pool.polling.Add(1)
 		}
 		pool.polling.Add(-1)
 
-		// A caller that queued a piece while this worker stopped
+		// A caller that queued a ticket while this worker stopped
 		// polling may have counted it as polling and sent no token.
 		// Look once more after leaving the count, so that such a
-		// piece is not left to the caller alone.
+		// ticket is not left to the caller alone.
 		select {
-		case t := <-pool.tasks:
-			t.run()
+		case call := <-pool.tickets:
+			serve(call)
 			continue
 		default:
 		}
@@ -170,10 +190,25 @@ func worker() {
 	}
 }
 
-// wakeWorkers makes sure that up to queued workers are looking for pieces,
-// sending a token to parked ones when fewer than that poll. A token that
-// finds no parked worker waits in the channel and later starts one
-// polling round that finds nothing, which costs only that round.
+// serve works on call for a worker and then drops the ticket's
+// reference. A piece that calls runtime.Goexit ends the worker's
+// goroutine, which no recover stops, so serve then starts a replacement.
+func serve(call *parallelCall) {
+	returned := false
+	defer func() {
+		if !returned {
+			go worker()
+		}
+		call.release()
+	}()
+	call.work()
+	returned = true
+}
+
+// wakeWorkers makes sure that up to queued workers are looking for
+// tickets, sending a token to parked ones when fewer than that poll. A
+// token that finds no parked worker waits in the channel and later starts
+// one polling round that finds nothing, which costs only that round.
 func wakeWorkers(queued int) {
 	for range queued - int(workerPool.polling.Load()) {
 		select {
@@ -184,58 +219,42 @@ func wakeWorkers(queued int) {
 	}
 }
 
-// pollTask waits up to d for a piece without parking the thread. It
+// pollTicket waits up to d for a ticket without parking the thread. It
 // yields between polls, so that other goroutines waiting for this
 // processor still run. Yielding puts this goroutine on the global run
 // queue, from which its own processor takes it back at once when nothing
 // else waits.
-func pollTask(tasks chan task, d time.Duration) (task, bool) {
+func pollTicket(tickets chan *parallelCall, d time.Duration) (*parallelCall, bool) {
 	deadline := time.Now().Add(d)
 	for {
 		// Reading the clock costs more than a poll, so it is read once
 		// per batch of polls (a few microseconds).
 		for range 32 {
 			select {
-			case t := <-tasks:
-				return t, true
+			case call := <-tickets:
+				return call, true
 			default:
 			}
 			runtime.Gosched()
 		}
 		if time.Now().After(deadline) {
-			return task{}, false
+			return nil, false
 		}
 	}
 }
 
-// helpUntilClaimed runs queued pieces on the calling goroutine until no
-// piece of call is left in the queue. A piece it takes may belong to
-// another call, and it runs that one too. This keeps nested and
-// concurrent calls free of deadlock, because a goroutine then waits only
-// for pieces that are already running.
-func helpUntilClaimed(call *parallelCall) {
-	for call.unclaimed.Load() > 0 {
-		select {
-		case t := <-workerPool.tasks:
-			t.run()
-		default:
-			// The queue is empty, so every piece is running somewhere.
-			return
-		}
-	}
-}
-
-// waitFinished returns once every queued piece of call has finished. It
-// polls, yielding in between, for up to workerSpin, and then sleeps
-// between polls. It does not park until the last piece wakes it. A
-// goroutine woken that way is queued on the processor of the worker that
-// woke it, behind that worker. Its own processor meanwhile sleeps, and
-// waking it takes tens of microseconds on a virtual machine.
+// waitFinished returns once every piece of call has finished. It polls,
+// yielding in between, for up to workerSpin, and then sleeps between
+// polls. It does not park until the last piece wakes it. A goroutine
+// woken that way is queued on the processor of the worker that woke it,
+// behind that worker. Its own processor meanwhile sleeps, and waking it
+// takes tens of microseconds on a virtual machine.
 func waitFinished(call *parallelCall) {
+	n := int64(call.n)
 	deadline := time.Now().Add(workerSpin)
-	for call.unfinished.Load() > 0 {
+	for call.finished.Load() < n {
 		for range 32 {
-			if call.unfinished.Load() == 0 {
+			if call.finished.Load() == n {
 				return
 			}
 			runtime.Gosched()
@@ -253,10 +272,11 @@ func parallelFor(n int, f func(i int)) {
 	parallelRun(n, pieceFunc(f))
 }
 
-// parallelRun computes pieces [0, n) of job: it queues all but the last
-// for the worker pool, computes the last on the caller, and then computes
-// any queued piece that no worker has taken yet. It returns when every
-// piece has finished. A panic in a piece is raised again on the calling
+// parallelRun computes pieces [0, n) of job: it queues up to n-1 tickets
+// for the worker pool and then claims and computes pieces itself until
+// none is left. It returns when every piece has finished. The caller runs
+// no other call's pieces, so a piece may hold a lock around a nested
+// parallel call. A panic in a piece is raised again on the calling
 // goroutine once every piece has finished.
 func parallelRun(n int, job Pieces) {
 	if n <= 1 {
@@ -268,39 +288,31 @@ func parallelRun(n int, job Pieces) {
 	workerPool.once.Do(startWorkers)
 
 	call := callPool.Get().(*parallelCall)
-	call.unclaimed.Store(int32(n - 1))
-	call.unfinished.Store(int32(n - 1))
-	for i := 0; i < n-1; i++ {
-		t := task{job: job, i: i, call: call}
+	call.job, call.n = job, n
+	call.next.Store(0)
+	call.finished.Store(0)
+	call.refs.Store(1)
+	queued := 0
+	for range n - 1 {
+		call.refs.Add(1)
 		select {
-		case workerPool.tasks <- t:
+		case workerPool.tickets <- call:
+			queued++
 		default:
-			// The queue is full (other calls are running): do this
-			// piece here rather than wait.
-			t.run()
+			// The queue is full (other calls are running): this
+			// goroutine claims the piece instead.
+			call.refs.Add(-1)
 		}
 	}
-	wakeWorkers(int(call.unclaimed.Load()))
+	wakeWorkers(queued)
 
-	// The caller's own piece: if it panics, finish the other pieces
-	// first, so that none still runs when the panic unwinds the caller.
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				helpUntilClaimed(call)
-				waitFinished(call)
-				panic(r)
-			}
-		}()
-		job.Piece(n - 1)
-	}()
-	helpUntilClaimed(call)
+	// A piece that calls runtime.Goexit ends this goroutine here, as it
+	// would have without the pool; the call is then never recycled.
+	call.work()
 	waitFinished(call)
 
 	panicked, recovered := call.panicked.Load(), call.recovered
-	call.panicked.Store(false)
-	call.recovered = nil
-	callPool.Put(call)
+	call.release()
 	if panicked {
 		panic(recovered)
 	}
@@ -308,10 +320,11 @@ func parallelRun(n int, job Pieces) {
 
 // ParallelFor calls f(i) for every i in [0, n) on the worker pool that
 // the kernels use, and returns when all calls have returned. The calls run
-// concurrently, so f must be safe for that. Kernels called inside f run
-// their own pieces on the calling goroutine when every worker is busy, so
-// nesting never deadlocks. A panic in a call is raised again in the
-// caller. Layers use ParallelFor to split a batch across cores.
+// concurrently, so f must be safe for that. A goroutine waiting for its
+// own call computes that call's unclaimed pieces and never another
+// call's. Nested calls therefore do not deadlock, even when f holds a lock
+// around a kernel that splits its work. A panic in a call is raised again
+// in the caller. Layers use ParallelFor to split a batch across cores.
 func ParallelFor(n int, f func(i int)) {
 	parallelFor(n, f)
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,4 +63,85 @@ func TestParallelForNestedStress(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("nested parallel calls did not finish within 2 minutes")
 	}
+}
+
+// TestParallelPiecesHoldingALock runs pieces that each take one mutex
+// around a parallel Sgemm. The goroutine that holds the mutex must compute
+// only its own Sgemm's pieces: were it to take another piece of the outer
+// call from the queue, that piece would wait for the mutex it holds.
+func TestParallelPiecesHoldingALock(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(2)
+	const size = 256
+	a, b, c := make([]float32, size*size), make([]float32, size*size), make([]float32, size*size)
+
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			ParallelFor(8, func(int) {
+				mu.Lock()
+				defer mu.Unlock()
+				Sgemm(false, false, size, size, size, 1, a, size, b, size, 0, c, size)
+			})
+		}
+	}()
+
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("pieces that hold a lock around a parallel call did not finish within 2 minutes")
+	}
+}
+
+// TestParallelGoexitKeepsWorkers checks that a piece calling
+// runtime.Goexit on a worker, as t.FailNow does, neither hangs the call
+// nor shrinks the pool: the worker starts a replacement.
+func TestParallelGoexitKeepsWorkers(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(2)
+	ParallelFor(2, func(int) {})
+	time.Sleep(2 * workerSpin)
+	before := runtime.NumGoroutine()
+
+	for range 20 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			caller := goroutineID()
+			onWorker := make(chan struct{})
+			ParallelFor(2, func(int) {
+				// Exit only on a worker, so that the caller returns.
+				if goroutineID() != caller {
+					close(onWorker)
+					runtime.Goexit()
+				}
+				// Give a worker the time to take the other piece.
+				select {
+				case <-onWorker:
+				case <-time.After(100 * time.Millisecond):
+				}
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("a call whose piece called runtime.Goexit did not return")
+		}
+	}
+
+	time.Sleep(2 * workerSpin)
+	if after := runtime.NumGoroutine(); after < before {
+		t.Errorf("%d goroutines after 20 calls whose worker piece called runtime.Goexit, want at least %d", after, before)
+	}
+}
+
+// goroutineID returns the calling goroutine's id from its stack header,
+// for tests only.
+func goroutineID() string {
+	var buf [64]byte
+	header := string(buf[:runtime.Stack(buf[:], false)])
+	id, _, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")
+	return id
 }

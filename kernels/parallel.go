@@ -122,12 +122,12 @@ func (p *jobPool[J]) put(j *J) {
 	p.pool.Put(j)
 }
 
-// workerSpin is how long a worker keeps polling for the next piece after
-// finishing one, before it parks. Starting a piece on a parked worker took
+// workerSpin is how long a worker keeps polling for the next ticket after
+// serving one, before it parks. Starting a piece on a parked worker took
 // 65–135 µs on a 2-core KVM guest (the idle vCPU halts), longer than many
 // whole layers, while consecutive layers of one inference come
-// microseconds apart. Polling bridges those gaps, as ONNX Runtime's spinning thread
-// pool does, and stops soon after the last call.
+// microseconds apart. Polling bridges those gaps, as ONNX Runtime's
+// spinning thread pool does, and stops soon after the last call.
 const workerSpin = time.Millisecond
 
 // workerPool is a set of goroutines that live for the whole process, so
@@ -219,51 +219,58 @@ func wakeWorkers(queued int) {
 	}
 }
 
-// pollTicket waits up to d for a ticket without parking the thread. It
-// yields between polls, so that other goroutines waiting for this
-// processor still run. Yielding puts this goroutine on the global run
-// queue, from which its own processor takes it back at once when nothing
-// else waits.
-func pollTicket(tickets chan *parallelCall, d time.Duration) (*parallelCall, bool) {
+// spin calls ready until it reports true or d has passed, without
+// parking the thread, and reports whether ready did. It yields between
+// calls, so that other goroutines waiting for this processor still run.
+// Yielding puts this goroutine on the global run queue, from which its own
+// processor takes it back at once when nothing else waits.
+func spin(d time.Duration, ready func() bool) bool {
 	deadline := time.Now().Add(d)
 	for {
-		// Reading the clock costs more than a poll, so it is read once
-		// per batch of polls (a few microseconds).
+		// Reading the clock costs more than a call of ready, so it is
+		// read once per batch of calls (a few microseconds).
 		for range 32 {
-			select {
-			case call := <-tickets:
-				return call, true
-			default:
+			if ready() {
+				return true
 			}
 			runtime.Gosched()
 		}
 		if time.Now().After(deadline) {
-			return nil, false
+			return false
 		}
 	}
 }
 
-// waitFinished returns once every piece of call has finished. It polls,
-// yielding in between, for up to workerSpin, and then sleeps between
-// polls. It does not park until the last piece wakes it. A goroutine
-// woken that way is queued on the processor of the worker that woke it,
-// behind that worker. Its own processor meanwhile sleeps, and waking it
-// takes tens of microseconds on a virtual machine.
+// pollTicket waits up to d for a ticket without parking the thread.
+func pollTicket(tickets chan *parallelCall, d time.Duration) (*parallelCall, bool) {
+	var call *parallelCall
+	ok := spin(d, func() bool {
+		select {
+		case call = <-tickets:
+			return true
+		default:
+			return false
+		}
+	})
+	return call, ok
+}
+
+// waitFinished returns once every piece of call has finished. It spins
+// for up to workerSpin and then sleeps between checks. It does not park
+// until the last piece wakes it. A goroutine woken that way is queued on
+// the processor of the worker that woke it, behind that worker. Its own
+// processor meanwhile sleeps, and waking it takes tens of microseconds on
+// a virtual machine.
 func waitFinished(call *parallelCall) {
 	n := int64(call.n)
-	deadline := time.Now().Add(workerSpin)
-	for call.finished.Load() < n {
-		for range 32 {
-			if call.finished.Load() == n {
-				return
-			}
-			runtime.Gosched()
-		}
-		if time.Now().After(deadline) {
-			// A piece that runs this long is worth far more than
-			// the sleep's wake-up.
-			time.Sleep(20 * time.Microsecond)
-		}
+	finished := func() bool { return call.finished.Load() == n }
+	if spin(workerSpin, finished) {
+		return
+	}
+	for !finished() {
+		// A piece that runs this long is worth far more than the
+		// sleep's wake-up.
+		time.Sleep(20 * time.Microsecond)
 	}
 }
 

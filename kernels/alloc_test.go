@@ -1,6 +1,9 @@
 package kernels
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestKernelsAllocateNothing checks that serial calls of the public
 // kernels allocate nothing once their buffer pools are warm, so that a
@@ -94,3 +97,46 @@ func TestParallelKernelsAllocateNothing(t *testing.T) {
 type noopPieces struct{}
 
 func (noopPieces) Piece(int) {}
+
+// TestParallelBusyWorkersAllocateNothing checks that calls allocate
+// nothing while every worker is busy, as when the host does not schedule
+// them: the tickets these calls queue stay unserved, and the calls must be
+// recycled all the same.
+func TestParallelBusyWorkersAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	SetThreads(2)
+	defer SetThreads(0)
+	workerPool.once.Do(startWorkers)
+	workers := cap(workerPool.wake)
+
+	// Occupy every worker and one more goroutine with a piece each.
+	started := make(chan struct{}, workers+1)
+	release := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ParallelFor(workers+1, func(int) {
+			started <- struct{}{}
+			<-release
+		})
+	}()
+	defer func() {
+		close(release)
+		<-done
+	}()
+	for range workers + 1 {
+		select {
+		case <-started:
+		case <-time.After(time.Minute):
+			t.Fatal("the workers did not all take a piece within a minute")
+		}
+	}
+
+	// Fewer calls than the queue holds, so that each one queues a ticket.
+	runs := cap(workerPool.tickets) / 2
+	if n := testing.AllocsPerRun(runs, func() { ParallelRun(2, noopPieces{}) }); n != 0 {
+		t.Errorf("ParallelRun allocates %v times per call while the workers are busy, want 0", n)
+	}
+}

@@ -48,36 +48,48 @@ type pieceFunc func(i int)
 
 func (f pieceFunc) Piece(i int) { f(i) }
 
-// parallelCall is one parallel call: its job, its n pieces, the next
-// piece to claim and how many have finished, and the first panic of a
-// piece, which the caller raises again once every piece has finished.
-// Goroutines claim pieces through next, so each piece runs once, and only
-// the caller and the workers that took one of its tickets ever run them.
+// parallelCall is one parallel call: its job, its n pieces, how many
+// are still unclaimed and how many have finished, and the first panic of
+// a piece, which the caller raises again once every piece has finished.
+// Goroutines claim pieces by counting unclaimed down, so each piece runs
+// once.
 //
-// Calls are recycled through callPool. refs counts the caller and every
-// ticket still queued or being served, and the goroutine that drops it to
-// 0 recycles the call. A ticket that a worker takes after the call has
-// returned therefore still finds it intact, with no piece left to claim.
+// Calls are recycled through callPool as soon as their caller returns,
+// even while tickets for them still wait in the queue. A worker that takes
+// such a stale ticket finds nothing left to claim, or claims pieces of the
+// call's next use, which is work a ticket was queued for too. It reads job
+// and n only after a claim succeeds, and a claimed piece keeps the call
+// from finishing, so what it reads belongs to the use it claimed from.
+// Recycling a call only once its last ticket was served would let a
+// worker that the host does not schedule pin one call per kernel call, so
+// that every call allocated.
 type parallelCall struct {
 	job       Pieces
 	n         int
-	next      atomic.Int64
+	unclaimed atomic.Int64 // pieces not yet claimed, below 0 once all are
 	finished  atomic.Int64
-	refs      atomic.Int32
 	panicked  atomic.Bool
 	recovered any // written by the piece that set panicked
 }
 
 var callPool = sync.Pool{New: func() any { return new(parallelCall) }}
 
+// start prepares a recycled call for job. It stores unclaimed last, so
+// that a goroutine whose claim succeeds reads this job and n.
+func (call *parallelCall) start(n int, job Pieces) {
+	call.job, call.n = job, n
+	call.finished.Store(0)
+	call.unclaimed.Store(int64(n))
+}
+
 // work claims and runs pieces of the call until none is left.
 func (call *parallelCall) work() {
 	for {
-		i := int(call.next.Add(1) - 1)
-		if i >= call.n {
+		unclaimed := call.unclaimed.Add(-1)
+		if unclaimed < 0 {
 			return
 		}
-		call.runPiece(i)
+		call.runPiece(call.n - 1 - int(unclaimed))
 	}
 }
 
@@ -94,13 +106,13 @@ func (call *parallelCall) runPiece(i int) {
 	call.job.Piece(i)
 }
 
-// release drops one reference and recycles the call when it was the last.
-func (call *parallelCall) release() {
-	if call.refs.Add(-1) == 0 {
-		call.job, call.recovered = nil, nil
-		call.panicked.Store(false)
-		callPool.Put(call)
-	}
+// recycle clears the call, so that the pool holds no reference to the
+// caller's job, and returns it to the pool. Only the caller recycles, once
+// every piece has finished.
+func (call *parallelCall) recycle() {
+	call.job, call.recovered = nil, nil
+	call.panicked.Store(false)
+	callPool.Put(call)
 }
 
 // jobPool recycles the argument structs of one kind of parallel call.
@@ -190,8 +202,7 @@ func worker() {
 	}
 }
 
-// serve works on call for a worker and then drops the ticket's
-// reference. A piece that calls runtime.Goexit ends the worker's
+// serve works on call for a worker. A piece that calls runtime.Goexit ends the worker's
 // goroutine, which no recover stops, so serve then starts a replacement.
 func serve(call *parallelCall) {
 	returned := false
@@ -199,7 +210,6 @@ func serve(call *parallelCall) {
 		if !returned {
 			go worker()
 		}
-		call.release()
 	}()
 	call.work()
 	returned = true
@@ -295,20 +305,15 @@ func parallelRun(n int, job Pieces) {
 	workerPool.once.Do(startWorkers)
 
 	call := callPool.Get().(*parallelCall)
-	call.job, call.n = job, n
-	call.next.Store(0)
-	call.finished.Store(0)
-	call.refs.Store(1)
+	call.start(n, job)
 	queued := 0
 	for range n - 1 {
-		call.refs.Add(1)
 		select {
 		case workerPool.tickets <- call:
 			queued++
 		default:
 			// The queue is full (other calls are running): this
 			// goroutine claims the piece instead.
-			call.refs.Add(-1)
 		}
 	}
 	wakeWorkers(queued)
@@ -319,7 +324,7 @@ func parallelRun(n int, job Pieces) {
 	waitFinished(call)
 
 	panicked, recovered := call.panicked.Load(), call.recovered
-	call.release()
+	call.recycle()
 	if panicked {
 		panic(recovered)
 	}

@@ -12,6 +12,13 @@ func checkTile(kc int, a, b, c []float32, ldc int) {
 	}
 }
 
+// checkTilePair is checkTile for the tile of two adjacent B panels.
+func checkTilePair(kc int, a, b, c []float32, ldc int) {
+	if kc < 1 || len(a) < gemmMR*kc || len(b) < 2*gemmNR*kc || ldc < 2*gemmNR || len(c) < (gemmMR-1)*ldc+2*gemmNR {
+		panic("kernels: GEMM micro-kernel called with panels or C shorter than its pair of tiles")
+	}
+}
+
 // checkBias panics unless bias is empty or covers the rows of a tile.
 func checkBias(bias []float32) {
 	if len(bias) != 0 && len(bias) < gemmMR {

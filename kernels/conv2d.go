@@ -79,7 +79,7 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 
 	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
 	if isPointwise(p) {
-		if !impl.convTileBorrowed {
+		if !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters) {
 			convPointwise(dst, src, a, m, k, n, ep)
 		} else {
 			// The image is the k×n matrix B as it lies in memory.

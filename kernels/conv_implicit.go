@@ -122,17 +122,7 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 
 		edge := ws.edge[:]
 		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, false, nil, NoActivation)
-		for i := 0; i < rows; i++ {
-			ci := c[(ir+i)*ldc : (ir+i)*ldc+cols]
-			ei := edge[i*gemmNR : i*gemmNR+cols]
-			if accumulate {
-				for j, v := range ei {
-					ci[j] += v
-				}
-			} else {
-				copy(ci, ei)
-			}
-		}
+		storeEdge(c[ir*ldc:], ldc, edge, rows, cols, accumulate)
 		ep.apply(c[ir*ldc:], ldc, ir, rows, cols)
 	}
 }

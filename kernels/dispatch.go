@@ -16,6 +16,13 @@ type kernelSet struct {
 	// of the tile (when bias is not empty) and the activation.
 	sgemmTileEpilogue func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
+	// sgemmTilePair, when not nil, computes the two gemmMR×gemmNR tiles
+	// of two adjacent packed B panels (b[:2*gemmNR*kc]) side by side, each
+	// bit for bit as sgemmTileEpilogue would. A wider tile shares each
+	// element of A between more FMAs, which the AVX-512 kernel needs to
+	// keep both FMA ports busy.
+	sgemmTilePair func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
+
 	relu     func(dst, src []float32)
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
@@ -59,6 +66,14 @@ type kernelSet struct {
 	// in memory, with no padded copy, and stays in place whatever m is
 	// (BenchmarkConv1x1).
 	convPackMinFilters int
+
+	// pointwisePackMinFilters is convPackMinFilters for pointwise
+	// convolutions, which the in-place kernel reads without a padded
+	// copy; 0 means never. With AVX-512, packing lets the pair kernel run,
+	// which paid from 256 filters on in BenchmarkConv1x1 (ResNet's
+	// 256×64 layer at 56×56 and SqueezeNet's 1000-filter classifier took
+	// 15–35 % less time) and cost up to 3× the time with 16 filters.
+	pointwisePackMinFilters int
 
 	// wideGEMM is set when the GEMM micro-kernel does twice the AVX2
 	// kernel's work per cycle, which moves the point where Winograd's

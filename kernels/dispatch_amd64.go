@@ -39,8 +39,10 @@ var avx512Kernels = func() kernelSet {
 	s.name = "avx512"
 	s.sgemmTile = sgemmTileAVX512
 	s.sgemmTileEpilogue = sgemmTileEpilogueAVX512
+	s.sgemmTilePair = sgemmTilePairAVX512
 	s.convTile = convTileAVX512
 	s.convPackMinFilters = 128
+	s.pointwisePackMinFilters = 256
 	s.wideGEMM = true
 	return s
 }()
@@ -89,6 +91,14 @@ func sgemmTileEpilogueAVX512(kc int, a, b, c []float32, ldc int, accumulate bool
 	checkTile(kc, a, b, c, ldc)
 	checkBias(bias)
 	sgemmKernel6x16AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
+}
+
+// sgemmTilePairAVX512 checks the bounds of both panels, of the 6×32 tile
+// of C and of the bias.
+func sgemmTilePairAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
+	checkTilePair(kc, a, b, c, ldc)
+	checkBias(bias)
+	sgemmKernel6x32AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // tapsRowChecked checks the bounds that the assembly relies on: at least

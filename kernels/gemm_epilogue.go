@@ -15,6 +15,15 @@ func (ep epilogue) rows(first int) epilogue {
 	return ep
 }
 
+// tileBias returns the bias of the tile whose first row is row first,
+// or nil when there is none.
+func (ep epilogue) tileBias(first int) []float32 {
+	if ep.bias == nil {
+		return nil
+	}
+	return ep.bias[first : first+gemmMR]
+}
+
 // apply runs the epilogue on the rows×cols tile at c[0], which is row
 // firstRow of the C that ep describes.
 func (ep epilogue) apply(c []float32, ldc, firstRow, rows, cols int) {

@@ -100,6 +100,7 @@ func TestSgemmAtGuardPages(t *testing.T) {
 				{m: 6, n: 16, k: 4, alpha: 1},
 				{m: 7, n: 17, k: 9, alpha: 2, beta: 0.5, transA: true},
 				{m: 13, n: 33, k: 5, alpha: 1, transB: true},
+				{m: 12, n: 64, k: 7, alpha: 1, beta: 1},
 			} {
 				a, lda, b, ldb, c, ldc := g.operands(rng)
 				a, b, c = guardedCopy(t, a, atEnd), guardedCopy(t, b, atEnd), guardedCopy(t, c, atEnd)
@@ -118,6 +119,14 @@ func TestSgemmAtGuardPages(t *testing.T) {
 				impl.sgemmTile(kc, a, b, c, gemmNR, true)
 				bias := guardedCopy(t, randomFloats(rng, gemmMR, 0), atEnd)
 				impl.sgemmTileEpilogue(kc, a, b, c, gemmNR, true, bias, ReLUActivation)
+
+				if impl.sgemmTilePair == nil {
+					continue
+				}
+				b2 := guardedCopy(t, randomFloats(rng, 2*gemmNR*kc, 0), atEnd)
+				c2 := guardedFloats(t, gemmMR*2*gemmNR, atEnd)
+				impl.sgemmTilePair(kc, a, b2, c2, 2*gemmNR, false, nil, NoActivation)
+				impl.sgemmTilePair(kc, a, b2, c2, 2*gemmNR, true, bias, CappedReLU(6))
 			}
 		}
 	})

@@ -29,6 +29,14 @@ func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []fl
 // may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
 func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
+// sgemmKernel6x32AVX512 computes the 6×32 tile of two 6×16 tiles side by side, each as
+// sgemmKernel6x16AVX512 computes it, bit for bit: the left one from the
+// packed panel b[:16*kc] and the right one from b[16*kc:32*kc]. It reads
+// a[:6*kc], b[:32*kc], bias[:6] when bias is not empty, and the 6 rows of
+// 32 floats at c[i*ldc:], nothing else; the caller checks those bounds.
+// Requires AVX512F.
+func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
 // convKernel6x16AVX512 computes the same tile as convKernel6x16FMA, with the same
 // arguments and the same reads and writes, using ZMM registers. Its
 // sums run in another order (even and odd k steps apart), so results

@@ -6,7 +6,9 @@ import "fmt"
 // by the micro-kernel from packed panels. A kc×nc block of B (up to 3 MiB)
 // is packed once and stays in the shared L3 cache; an mc×kc block of A
 // (up to 144 KiB) stays in the 512 KiB L2; one kc×16 panel of B (16 KiB)
-// stays in the 32 KiB L1 while the kernel walks down the A block.
+// stays in the 32 KiB L1 while the kernel walks down the A block. The
+// AVX-512 pair kernel walks two panels (32 KiB) at a time, on cores whose
+// L1 holds 48 KiB.
 const (
 	gemmMR = 6
 	gemmNR = 16
@@ -191,41 +193,74 @@ func gemmBlocked[S bSource](m, n, k int, a aSource, src S, srcCol int, beta floa
 // macroKernel multiplies the packed mc×kc block of A by the packed kc×nc
 // block of B into C, whose top-left element is c[0], and applies ep to
 // each tile. Full tiles go straight to C; edge tiles go through ws.edge so
-// that the micro-kernel never writes outside C.
+// that the micro-kernel never writes outside C. Where the kernel set has
+// a pair kernel, it takes two full B panels at a time. The tiles are the
+// same bit for bit either way.
 func macroKernel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, nc, kc int, c []float32, ldc int, accumulate bool, ep epilogue) {
-	for jr := 0; jr < nc; jr += gemmNR {
+	for jr := 0; jr < nc; {
+		if ks.sgemmTilePair != nil && nc-jr >= 2*gemmNR {
+			pairPanels(ks, ws, aBlock, mc, kc, ws.b[jr*kc:(jr+2*gemmNR)*kc], c[jr:], ldc, accumulate, ep)
+			jr += 2 * gemmNR
+			continue
+		}
+
 		nr := min(gemmNR, nc-jr)
 		bPanel := ws.b[jr*kc : (jr+gemmNR)*kc]
 		for ir := 0; ir < mc; ir += gemmMR {
 			mr := min(gemmMR, mc-ir)
 			aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
-			if mr == gemmMR && nr == gemmNR {
-				if ep.bias == nil && !ep.act.relu {
-					ks.sgemmTile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
-				} else {
-					var bias []float32
-					if ep.bias != nil {
-						bias = ep.bias[ir : ir+gemmMR]
-					}
-					ks.sgemmTileEpilogue(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, bias, ep.act)
-				}
+			if mr < gemmMR || nr < gemmNR {
+				edgeTile(ks, ws, aPanel, bPanel, kc, c[ir*ldc+jr:], ldc, ir, mr, nr, accumulate, ep)
 				continue
 			}
-
-			edge := ws.edge[:]
-			ks.sgemmTile(kc, aPanel, bPanel, edge, gemmNR, false)
-			for i := 0; i < mr; i++ {
-				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nr]
-				ei := edge[i*gemmNR : i*gemmNR+nr]
-				if accumulate {
-					for j, v := range ei {
-						ci[j] += v
-					}
-				} else {
-					copy(ci, ei)
-				}
+			if ep.bias == nil && !ep.act.relu {
+				ks.sgemmTile(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate)
+				continue
 			}
-			ep.apply(c[ir*ldc+jr:], ldc, ir, mr, nr)
+			ks.sgemmTileEpilogue(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, ep.tileBias(ir), ep.act)
+		}
+		jr += gemmNR
+	}
+}
+
+// pairPanels runs the pair kernel down the A block for the two full B
+// panels in bPanels, whose first column is c[0]. Rows past the last full
+// tile of A go through edgeTile, one panel at a time.
+func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanels, c []float32, ldc int, accumulate bool, ep epilogue) {
+	for ir := 0; ir < mc; ir += gemmMR {
+		mr := min(gemmMR, mc-ir)
+		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
+		if mr == gemmMR {
+			ks.sgemmTilePair(kc, aPanel, bPanels, c[ir*ldc:], ldc, accumulate, ep.tileBias(ir), ep.act)
+			continue
+		}
+		edgeTile(ks, ws, aPanel, bPanels[:gemmNR*kc], kc, c[ir*ldc:], ldc, ir, mr, gemmNR, accumulate, ep)
+		edgeTile(ks, ws, aPanel, bPanels[gemmNR*kc:], kc, c[ir*ldc+gemmNR:], ldc, ir, mr, gemmNR, accumulate, ep)
+	}
+}
+
+// edgeTile computes the mr×nr corner of a tile, whose top-left element is
+// c[0] and row firstRow of the C that ep describes, through ws.edge.
+func edgeTile(ks *kernelSet, ws *gemmWorkspace, aPanel, bPanel []float32, kc int, c []float32, ldc, firstRow, mr, nr int, accumulate bool, ep epilogue) {
+	edge := ws.edge[:]
+	ks.sgemmTile(kc, aPanel, bPanel, edge, gemmNR, false)
+	storeEdge(c, ldc, edge, mr, nr, accumulate)
+	ep.apply(c, ldc, firstRow, mr, nr)
+}
+
+// storeEdge writes (or with accumulate adds) the top-left rows×cols
+// corner of the full tile in edge, whose rows are gemmNR apart, to C at
+// c[0].
+func storeEdge(c []float32, ldc int, edge []float32, rows, cols int, accumulate bool) {
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		ei := edge[i*gemmNR : i*gemmNR+cols]
+		if accumulate {
+			for j, v := range ei {
+				ci[j] += v
+			}
+		} else {
+			copy(ci, ei)
 		}
 	}
 }

@@ -24,6 +24,28 @@ func BenchmarkSgemmTile(b *testing.B) {
 	}
 }
 
+// BenchmarkSgemmTilePair is BenchmarkSgemmTile for the kernel that
+// computes the tiles of two adjacent B panels at once, in the sets that
+// have one.
+func BenchmarkSgemmTilePair(b *testing.B) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, kc := range []int{64, 256, 512} {
+		a := randomFloats(rng, gemmMR*kc, 0)
+		bp := randomFloats(rng, 2*gemmNR*kc, 0)
+		c := make([]float32, gemmMR*2*gemmNR)
+		benchEachImpl(b, fmt.Sprintf("kc=%d", kc), func(b *testing.B) {
+			if impl.sgemmTilePair == nil {
+				b.Skip("this kernel set has no pair kernel")
+			}
+			for b.Loop() {
+				impl.sgemmTilePair(kc, a, bp, c, 2*gemmNR, true, nil, NoActivation)
+			}
+			flops := 2 * gemmMR * 2 * gemmNR * float64(kc) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}
+
 // BenchmarkConvTile times the implicit-GEMM micro-kernel on the taps of a
 // 3×3 convolution over 28 channels of a 58-pixel-wide padded image, as in
 // the first block of taps of a ResNet 64-channel layer.

@@ -126,8 +126,21 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	for i := 0; i < mr; i++ {
 		VADDPS(odd[i], even[i], even[i])
 	}
-	acc := even
+	rows := make([][]VecPhysical, mr)
+	for i := range rows {
+		rows[i] = []VecPhysical{even[i]}
+	}
+	emitEpilogue512(rows, cPtr, ldc, bRow[0], bRow[1])
+	VZEROUPPER()
+	RET()
+}
 
+// emitEpilogue512 emits the end of the AVX-512 kernels: the optional
+// accumulation into C, bias, the clamp and the store. rows[i] holds row i
+// of the tile, 16 columns per register, and cPtr and ldc (in elements)
+// address C. scratch and zero are free registers: the epilogue uses
+// scratch for a bias broadcast, then hi, and zero for 0.
+func emitEpilogue512(rows [][]VecPhysical, cPtr, ldc Register, scratch, zero VecPhysical) {
 	Comment("ldc from elements to bytes.")
 	SHLQ(Imm(2), ldc)
 	accumulate := Load(Param("accumulate"), GP8())
@@ -137,46 +150,49 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	Comment("P += C. The pointer walks down the rows and comes back.")
 	cRow := GP64()
 	MOVQ(cPtr, cRow)
-	for i := 0; i < mr; i++ {
-		VADDPS(Mem{Base: cRow}, acc[i], acc[i])
-		if i < mr-1 {
+	for i, row := range rows {
+		for j, z := range row {
+			VADDPS(Mem{Base: cRow, Disp: 4 * nr * j}, z, z)
+		}
+		if i < len(rows)-1 {
 			ADDQ(ldc, cRow)
 		}
 	}
 
-	// The epilogue reuses the operand registers, free after the loop:
-	// Z12 holds a bias broadcast, then hi, and Z13 zero for ReLU.
 	Label("bias")
 	biasLen := Load(Param("bias").Len(), GP64())
 	TESTQ(biasLen, biasLen)
 	JZ(LabelRef("relu"))
 	biasPtr := Load(Param("bias").Base(), GP64())
 	Comment("P[i] += bias[i].")
-	for i := 0; i < mr; i++ {
-		VBROADCASTSS(Mem{Base: biasPtr, Disp: 4 * i}, bRow[0])
-		VADDPS(bRow[0], acc[i], acc[i])
+	for i, row := range rows {
+		VBROADCASTSS(Mem{Base: biasPtr, Disp: 4 * i}, scratch)
+		for _, z := range row {
+			VADDPS(scratch, z, z)
+		}
 	}
 
 	Label("relu")
 	relu := Load(Param("relu"), GP8())
 	TESTB(relu, relu)
 	JZ(LabelRef("write"))
-	Comment("P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.",
-		"Z12 holds hi, Z13 zero.")
-	VBROADCASTSS(paramAddr("hi"), bRow[0])
-	VPXORD(bRow[1], bRow[1], bRow[1])
-	for _, z := range acc {
-		VMAXPS(z, bRow[1], z)
-		VMINPS(z, bRow[0], z)
+	Comment("P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.")
+	VBROADCASTSS(paramAddr("hi"), scratch)
+	VPXORD(zero, zero, zero)
+	for _, row := range rows {
+		for _, z := range row {
+			VMAXPS(z, zero, z)
+			VMINPS(z, scratch, z)
+		}
 	}
 
 	Label("write")
-	for i := 0; i < mr; i++ {
-		VMOVUPS(acc[i], Mem{Base: cPtr})
-		if i < mr-1 {
+	for i, row := range rows {
+		for j, z := range row {
+			VMOVUPS(z, Mem{Base: cPtr, Disp: 4 * nr * j})
+		}
+		if i < len(rows)-1 {
 			ADDQ(ldc, cPtr)
 		}
 	}
-	VZEROUPPER()
-	RET()
 }

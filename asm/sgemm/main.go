@@ -1,5 +1,6 @@
 // Command sgemm generates the single-precision GEMM micro-kernels: AVX2+FMA
-// ones (this file) and AVX-512 ones of the same tile shape (avx512.go).
+// ones (this file), AVX-512 ones of the same tile shape (avx512.go), and an
+// AVX-512 one that computes two such tiles side by side (wide512.go).
 //
 // The kernel multiplies a packed 6×kc panel of A by a packed kc×16 panel of
 // B and writes (or adds) the 6×16 product into C. The packing, cache
@@ -33,6 +34,7 @@ func main() {
 	packedKernel()
 	implicitKernel()
 	packedKernel512()
+	wideKernel512()
 	implicitKernel512()
 	Generate()
 }

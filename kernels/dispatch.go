@@ -69,7 +69,7 @@ type kernelSet struct {
 
 	// pointwisePackMinFilters is convPackMinFilters for pointwise
 	// convolutions, which the in-place kernel reads without a padded
-	// copy; 0 means never. With AVX-512, packing lets the pair kernel run,
+	// copy. 0 means never. With AVX-512, packing lets the pair kernel run,
 	// which paid from 256 filters on in BenchmarkConv1x1 (ResNet's
 	// 256×64 layer at 56×56 and SqueezeNet's 1000-filter classifier took
 	// 15–35 % less time) and cost up to 3× the time with 16 filters.

@@ -33,7 +33,7 @@ func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc in
 // sgemmKernel6x16AVX512 computes it, bit for bit: the left one from the
 // packed panel b[:16*kc] and the right one from b[16*kc:32*kc]. It reads
 // a[:6*kc], b[:32*kc], bias[:6] when bias is not empty, and the 6 rows of
-// 32 floats at c[i*ldc:], nothing else; the caller checks those bounds.
+// 32 floats at c[i*ldc:], nothing else. The caller checks those bounds.
 // Requires AVX512F.
 func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 

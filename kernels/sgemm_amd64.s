@@ -824,7 +824,7 @@ single:
 	VFMADD231PS  Z29, Z24, Z5
 	VFMADD231PS  Z29, Z25, Z17
 	ADDQ         $0x18, CX
-	ADDQ         $0x40, DX
+	ADDQ         $0x00000040, DX
 	DECQ         AX
 	JMP          single
 

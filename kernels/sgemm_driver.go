@@ -239,8 +239,8 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 	}
 }
 
-// edgeTile computes the mr×nr corner of a tile, whose top-left element is
-// c[0] and row firstRow of the C that ep describes, through ws.edge.
+// edgeTile computes the top-left mr×nr corner of a tile in ws.edge and
+// stores it at c[0], which is in row firstRow of the C that ep describes.
 func edgeTile(ks *kernelSet, ws *gemmWorkspace, aPanel, bPanel []float32, kc int, c []float32, ldc, firstRow, mr, nr int, accumulate bool, ep epilogue) {
 	edge := ws.edge[:]
 	ks.sgemmTile(kc, aPanel, bPanel, edge, gemmNR, false)

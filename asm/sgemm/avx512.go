@@ -99,27 +99,7 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 		}
 	}
 
-	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
-	Label("unrolled")
-	CMPQ(kc, Imm(unroll))
-	JL(LabelRef("single"))
-	for p := 0; p < unroll; p++ {
-		step(p)
-	}
-	ADDQ(U32(4*mr*unroll), aPtr)
-	advanceB(unroll)
-	SUBQ(Imm(unroll), kc)
-	JMP(LabelRef("unrolled"))
-
-	Comment("Remaining k steps, one at a time, into the even set.")
-	Label("single")
-	TESTQ(kc, kc)
-	JZ(LabelRef("sum"))
-	step(0)
-	ADDQ(Imm(4*mr), aPtr)
-	advanceB(1)
-	DECQ(kc)
-	JMP(LabelRef("single"))
+	emitKLoop(kc, aPtr, step, advanceB, "Remaining k steps, one at a time, into the even set.", "sum")
 
 	Label("sum")
 	Comment("P = even + odd.")

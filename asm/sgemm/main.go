@@ -128,27 +128,7 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 		}
 	}
 
-	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
-	Label("unrolled")
-	CMPQ(kc, Imm(unroll))
-	JL(LabelRef("single"))
-	for p := 0; p < unroll; p++ {
-		step(p)
-	}
-	ADDQ(U32(4*mr*unroll), aPtr)
-	advanceB(unroll)
-	SUBQ(Imm(unroll), kc)
-	JMP(LabelRef("unrolled"))
-
-	Comment("Remaining k steps, one at a time.")
-	Label("single")
-	TESTQ(kc, kc)
-	JZ(LabelRef("store"))
-	step(0)
-	ADDQ(Imm(4*mr), aPtr)
-	advanceB(1)
-	DECQ(kc)
-	JMP(LabelRef("single"))
+	emitKLoop(kc, aPtr, step, advanceB, "Remaining k steps, one at a time.", "store")
 
 	Label("store")
 	Comment("ldc from elements to bytes.")
@@ -219,4 +199,33 @@ func paramAddr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// emitKLoop emits the k loop of the GEMM micro-kernels: unroll steps per
+// iteration while that many remain, then single steps, then a jump to
+// done. step(p) emits the k step at offset p from the panel pointers,
+// and advanceB moves B's pointer by some steps. kc counts the steps left.
+// tail is the comment of the single-step loop.
+func emitKLoop(kc, aPtr Register, step func(p int), advanceB func(steps int), tail, done string) {
+	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
+	Label("unrolled")
+	CMPQ(kc, Imm(unroll))
+	JL(LabelRef("single"))
+	for p := 0; p < unroll; p++ {
+		step(p)
+	}
+	ADDQ(U32(4*mr*unroll), aPtr)
+	advanceB(unroll)
+	SUBQ(Imm(unroll), kc)
+	JMP(LabelRef("unrolled"))
+
+	Comment(tail)
+	Label("single")
+	TESTQ(kc, kc)
+	JZ(LabelRef(done))
+	step(0)
+	ADDQ(Imm(4*mr), aPtr)
+	advanceB(1)
+	DECQ(kc)
+	JMP(LabelRef("single"))
 }

@@ -31,7 +31,7 @@ func wideKernel512() {
 		"sgemmKernel6x16AVX512 computes it, bit for bit: the left one from the",
 		"packed panel b[:16*kc] and the right one from b[16*kc:32*kc]. It reads",
 		"a[:6*kc], b[:32*kc], bias[:6] when bias is not empty, and the 6 rows of",
-		"32 floats at c[i*ldc:], nothing else; the caller checks those bounds.",
+		"32 floats at c[i*ldc:], nothing else. The caller checks those bounds.",
 		"Requires AVX512F.",
 	)
 
@@ -90,27 +90,9 @@ func wideKernel512() {
 		}
 	}
 
-	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
-	Label("unrolled")
-	CMPQ(kc, Imm(unroll))
-	JL(LabelRef("single"))
-	for p := 0; p < unroll; p++ {
-		step(p)
-	}
-	ADDQ(U32(4*mr*unroll), aPtr)
-	ADDQ(U32(4*nr*unroll), bPtr)
-	SUBQ(Imm(unroll), kc)
-	JMP(LabelRef("unrolled"))
-
-	Comment("Remaining k steps, one at a time, into the even sets.")
-	Label("single")
-	TESTQ(kc, kc)
-	JZ(LabelRef("sum"))
-	step(0)
-	ADDQ(Imm(4*mr), aPtr)
-	ADDQ(Imm(4*nr), bPtr)
-	DECQ(kc)
-	JMP(LabelRef("single"))
+	emitKLoop(kc, aPtr, step, func(steps int) {
+		ADDQ(U32(4*nr*steps), bPtr)
+	}, "Remaining k steps, one at a time, into the even sets.", "sum")
 
 	Label("sum")
 	Comment("P = even + odd, for both tiles.")

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -88,6 +89,13 @@ func TestParallelKernelsAllocateNothing(t *testing.T) {
 		call() // warm the pools
 		if n := testing.AllocsPerRun(10, call); n != 0 {
 			t.Errorf("%s allocates %v times per call with 2 threads, want 0", name, n)
+		}
+
+		// A collection empties every sync.Pool; the pools of calls,
+		// jobs and buffers must keep what they hold.
+		afterGC := func() { runtime.GC(); call() }
+		if n := testing.AllocsPerRun(3, afterGC); n != 0 {
+			t.Errorf("%s allocates %v times per call after a garbage collection, want 0", name, n)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/simdnn/simdnn/internal/freelist"
 )
 
 // threads is the number of goroutines that one kernel call may use;
@@ -54,7 +56,7 @@ func (f pieceFunc) Piece(i int) { f(i) }
 // Goroutines claim pieces by counting unclaimed down, so each piece runs
 // once.
 //
-// Calls are recycled through callPool as soon as their caller returns,
+// Calls are recycled through freeCalls as soon as their caller returns,
 // even while tickets for them still wait in the queue. A worker that takes
 // such a stale ticket finds nothing left to claim, or claims pieces of the
 // call's next use, which is work a ticket was queued for too. It reads job
@@ -72,7 +74,10 @@ type parallelCall struct {
 	recovered any // written by the piece that set panicked
 }
 
-var callPool = sync.Pool{New: func() any { return new(parallelCall) }}
+// freeCalls holds the calls that no caller uses. It is a free list, not
+// a sync.Pool, so that no garbage collection and no move of the caller to
+// another processor makes a call allocate.
+var freeCalls freelist.List[parallelCall]
 
 // start prepares a recycled call for job. It stores unclaimed last, so
 // that a goroutine whose claim succeeds reads this job and n.
@@ -112,26 +117,21 @@ func (call *parallelCall) runPiece(i int) {
 func (call *parallelCall) recycle() {
 	call.job, call.recovered = nil, nil
 	call.panicked.Store(false)
-	callPool.Put(call)
+	freeCalls.Put(call)
 }
 
 // jobPool recycles the argument structs of one kind of parallel call.
-type jobPool[J any] struct{ pool sync.Pool }
+type jobPool[J any] struct{ free freelist.List[J] }
 
 // get returns a job to fill in.
-func (p *jobPool[J]) get() *J {
-	if j, ok := p.pool.Get().(*J); ok {
-		return j
-	}
-	return new(J)
-}
+func (p *jobPool[J]) get() *J { return p.free.GetOrNew() }
 
 // put clears j, so that the pool holds no reference to the caller's
 // slices, and returns it to the pool.
 func (p *jobPool[J]) put(j *J) {
 	var zero J
 	*j = zero
-	p.pool.Put(j)
+	p.free.Put(j)
 }
 
 // workerSpin is how long a worker keeps polling for the next ticket after
@@ -304,7 +304,7 @@ func parallelRun(n int, job Pieces) {
 	}
 	workerPool.once.Do(startWorkers)
 
-	call := callPool.Get().(*parallelCall)
+	call := freeCalls.GetOrNew()
 	call.start(n, job)
 	queued := 0
 	for range n - 1 {

@@ -2,9 +2,9 @@ package nn
 
 import (
 	"math"
-	"sync"
 
 	"github.com/simdnn/simdnn/im2col"
+	"github.com/simdnn/simdnn/internal/freelist"
 	"github.com/simdnn/simdnn/kernels"
 )
 
@@ -116,7 +116,7 @@ func (j *conv2DJob) image(n int) {
 // kernels' worker pool, through a pooled batchJob: a closure handed to the
 // pool would be allocated on every call.
 func (j *conv2DJob) split(parts int) {
-	b := batchJobs.Get().(*batchJob)
+	b := batchJobs.GetOrNew()
 	b.conv, b.parts = *j, parts
 	kernels.ParallelRun(parts, b)
 	*b = batchJob{}
@@ -129,7 +129,10 @@ type batchJob struct {
 	parts int
 }
 
-var batchJobs = sync.Pool{New: func() any { return new(batchJob) }}
+// batchJobs is a free list rather than a sync.Pool, which would allocate
+// after a garbage collection or when the caller moves to another
+// processor.
+var batchJobs freelist.List[batchJob]
 
 func (b *batchJob) Piece(part int) {
 	batch := b.conv.s.batch

@@ -32,14 +32,15 @@
 // A Model may be used from many goroutines at once. The graph, the weights
 // and the plans are shared and not written after they are built. A new
 // plan is added to the model's cache under a lock. Each run takes an arena
-// of its own from its plan's sync.Pool, so concurrent runs share no
+// of its own from its plan's free list, so concurrent runs share no
 // buffers, and a run computes the same bits whether or not other runs are
 // in flight. Layers keep no state between calls, so Forward and
 // ForwardInto may be called from several goroutines at once.
 //
 // Once a plan exists for the input shapes, PredictInto and RunInto
 // allocate nothing when every layer implements IntoLayer and the kernels
-// they call allocate nothing. Run and Predict allocate their outputs. The
-// pool may drop idle arenas at a garbage collection, and the next run then
-// allocates a new one.
+// they call allocate nothing. Run and Predict allocate their outputs. A
+// plan keeps its arenas, including across garbage collections, for as
+// long as the model lives: as many as runs of that plan were ever in
+// flight at once.
 package nn

@@ -8,8 +8,8 @@ import (
 
 // arena is the memory of one run of a plan: the buffers of the values
 // computed into the arena, tensor headers for them, and the slice of the
-// tensor of every value. Runs take arenas from the plan's pool, so a
-// steady stream of runs allocates nothing once each concurrent run has
+// tensor of every value. Runs take arenas from the plan's free list, so
+// a steady stream of runs allocates nothing once each concurrent run has
 // one.
 type arena struct {
 	floats  []float32
@@ -74,7 +74,7 @@ func alignedFloats(n int) []float32 {
 // success the arena's slots contain every value. The caller reads the
 // graph outputs and then returns the arena with p.release.
 func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
-	a, _ := p.arenas.Get().(*arena)
+	a := p.arenas.Get()
 	if a == nil {
 		a = p.newArena()
 	}
@@ -158,7 +158,7 @@ func describeTensor(t *Tensor) string {
 }
 
 // release drops the run's references to tensors it does not own, so they
-// can be collected, and returns the arena to the pool.
+// can be collected, and returns the arena to the plan's free list.
 func (p *plan) release(a *arena) {
 	for id, place := range p.place {
 		switch place {

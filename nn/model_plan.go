@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
+
+	"github.com/simdnn/simdnn/internal/freelist"
 )
 
 // planConstantBudget bounds the elements of the values that a plan
@@ -70,7 +71,9 @@ type plan struct {
 	maxInputs, maxOutputs           int
 
 	// arenas contains the buffers of runs that have finished, for reuse.
-	arenas sync.Pool
+	// It keeps them as long as the plan lives: as many arenas as runs
+	// of the plan have ever been in flight at once.
+	arenas freelist.List[arena]
 }
 
 // valueTypes is the type of every value of a model for one set of input

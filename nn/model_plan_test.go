@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -245,6 +246,18 @@ func TestParallelPredictIntoAllocatesNothing(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("batch %d: PredictInto with 2 threads allocates %v times per run, want 0", batch, allocs)
+		}
+
+		// A collection empties every sync.Pool; the arenas and the
+		// pooled jobs must survive it.
+		allocs = testing.AllocsPerRun(3, func() {
+			runtime.GC()
+			if err := m.PredictInto(y, x); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("batch %d: PredictInto allocates %v times per run after a garbage collection, want 0", batch, allocs)
 		}
 		if !sameBits(y.Data, want.Data) {
 			t.Errorf("batch %d: PredictInto output differs from Predict", batch)

@@ -50,7 +50,7 @@ func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error)
 		times[i] = NodeTime{Name: node.Layer.Name(), OpType: node.Layer.OpType(), FLOPs: m.nodeFLOPs(p, i)}
 	}
 	for range runs {
-		a, _ := p.arenas.Get().(*arena)
+		a := p.arenas.Get()
 		if a == nil {
 			a = p.newArena()
 		}

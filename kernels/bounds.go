@@ -19,6 +19,16 @@ func checkTilePair(kc int, a, b, c []float32, ldc int) {
 	}
 }
 
+// checkColumns panics unless a0…a3 hold packed A panels of kc steps, b
+// column 0 of a packed B panel of kc steps, and sums the sums of four
+// panels.
+func checkColumns(kc int, a0, a1, a2, a3, b, sums []float32) {
+	short := func(a []float32) bool { return len(a) < gemmMR*kc }
+	if kc < 1 || short(a0) || short(a1) || short(a2) || short(a3) || len(b) < gemmNR*(kc-1)+1 || len(sums) < 4*gemmMR {
+		panic("kernels: GEMM column kernel called with panels or sums shorter than its tiles")
+	}
+}
+
 // checkBias panics unless bias is empty or covers the rows of a tile.
 func checkBias(bias []float32) {
 	if len(bias) != 0 && len(bias) < gemmMR {

@@ -21,6 +21,8 @@ var convLayers = []struct {
 	{"squeezenet_expand_64x16x55_3x3", 64, 16, 55, 55, 3, 1},
 	{"lenet_6x1x28_5x5", 6, 1, 28, 28, 5, 1},
 	{"resnet_64x64x56_3x3", 64, 64, 56, 56, 3, 1},
+	{"resnet_512x256x14_3x3s2", 512, 256, 14, 14, 3, 2},
+	{"resnet_512x512x7_3x3", 512, 512, 7, 7, 3, 1},
 }
 
 // BenchmarkConvLayer times Conv2DPacked, with bias and ReLU, on each layer

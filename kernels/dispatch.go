@@ -23,6 +23,14 @@ type kernelSet struct {
 	// keep both FMA ports busy.
 	sgemmTilePair func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
+	// sgemmColumns, when not nil, computes column 0 of the tiles of four
+	// packed A panels and the packed B panel b: sums[gemmMR*g+i] is
+	// element (i, 0) of panel ag's tile, bit for bit as sgemmTile
+	// computes it before C is added. The driver uses it for the last
+	// panel of B when that holds at most columnMaxCols columns, where
+	// the tile kernel would do gemmNR columns of work.
+	sgemmColumns func(kc int, a0, a1, a2, a3, b, sums []float32)
+
 	relu     func(dst, src []float32)
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
@@ -185,9 +193,10 @@ var genericKernels = kernelSet{
 
 	depthwise3x3: depthwise3x3Generic,
 
-	convTile: convTileGeneric,
-	dotRows:  dotRowsGeneric,
-	axpy:     axpyGeneric,
+	convTile:     convTileGeneric,
+	sgemmColumns: sgemmColumnsGeneric,
+	dotRows:      dotRowsGeneric,
+	axpy:         axpyGeneric,
 
 	winogradColumns: winogradColumnsGeneric,
 	winogradRows:    winogradRowsGeneric,

@@ -8,6 +8,7 @@ var avx2Kernels = kernelSet{
 	name:              "avx2",
 	sgemmTile:         sgemmTileFMA,
 	sgemmTileEpilogue: sgemmTileEpilogueFMA,
+	sgemmColumns:      sgemmColumnsFMA,
 	relu:              reluAVX2,
 	maxRows:           maxRowsAVX2,
 	maxPairs:          maxPairsAVX2,
@@ -40,6 +41,7 @@ var avx512Kernels = func() kernelSet {
 	s.sgemmTile = sgemmTileAVX512
 	s.sgemmTileEpilogue = sgemmTileEpilogueAVX512
 	s.sgemmTilePair = sgemmTilePairAVX512
+	s.sgemmColumns = sgemmColumnsAVX512
 	s.convTile = convTileAVX512
 	s.convPackMinFilters = 128
 	s.pointwisePackMinFilters = 256
@@ -99,6 +101,18 @@ func sgemmTilePairAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bi
 	checkTilePair(kc, a, b, c, ldc)
 	checkBias(bias)
 	sgemmKernel6x32AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
+}
+
+// sgemmColumnsFMA checks the bounds that the assembly relies on.
+func sgemmColumnsFMA(kc int, a0, a1, a2, a3, b, sums []float32) {
+	checkColumns(kc, a0, a1, a2, a3, b, sums)
+	sgemmColumn6x4FMA(kc, a0, a1, a2, a3, b, sums)
+}
+
+// sgemmColumnsAVX512 checks the bounds that the assembly relies on.
+func sgemmColumnsAVX512(kc int, a0, a1, a2, a3, b, sums []float32) {
+	checkColumns(kc, a0, a1, a2, a3, b, sums)
+	sgemmColumn6x4AVX512(kc, a0, a1, a2, a3, b, sums)
 }
 
 // tapsRowChecked checks the bounds that the assembly relies on: at least

@@ -112,7 +112,8 @@ func FuzzSgemm(f *testing.F) {
 	f.Add(uint8(13), uint8(33), uint16(5), false, true, float32(0.5), float32(0.25), uint64(3), uint8(7))
 	f.Add(uint8(6), uint8(16), uint16(257), true, true, float32(1), float32(-1), uint64(4), uint8(1))
 	f.Add(uint8(0), uint8(5), uint16(0), false, false, float32(1), float32(2), uint64(5), uint8(0))
-	f.Add(uint8(12), uint8(64), uint16(9), false, false, float32(1), float32(1), uint64(6), uint8(2)) // two B panels side by side
+	f.Add(uint8(12), uint8(64), uint16(9), false, false, float32(1), float32(1), uint64(6), uint8(2))   // two B panels side by side
+	f.Add(uint8(31), uint8(49), uint16(600), false, false, float32(1), float32(1), uint64(7), uint8(4)) // one column after three panels
 	f.Fuzz(func(t *testing.T, m, n uint8, k uint16, transA, transB bool, alpha, beta float32, seed uint64, pad uint8) {
 		g := gemmCase{transA: transA, transB: transB, m: int(m % 50), n: int(n % 70), k: int(k % 700),
 			alpha: alpha, beta: beta, padA: int(pad % 5), padB: int(pad % 7), padC: int(pad % 3)}

@@ -128,6 +128,19 @@ func TestSgemmAtGuardPages(t *testing.T) {
 				impl.sgemmTilePair(kc, a, b2, c2, 2*gemmNR, false, nil, NoActivation)
 				impl.sgemmTilePair(kc, a, b2, c2, 2*gemmNR, true, bias, CappedReLU(6))
 			}
+
+			// The column kernel reads b[p*16] only, so b may end right
+			// after its last element; its masked loads of A must stop at
+			// the panel's end.
+			for _, kc := range []int{1, 3, 4, 5, 8} {
+				if impl.sgemmColumns == nil {
+					break
+				}
+				a := guardedCopy(t, randomFloats(rng, gemmMR*kc, 0), atEnd)
+				b := guardedCopy(t, randomFloats(rng, gemmNR*(kc-1)+1, 0), atEnd)
+				sums := guardedFloats(t, 4*gemmMR, atEnd)
+				impl.sgemmColumns(kc, a, a, a, a, b, sums)
+			}
 		}
 	})
 }

@@ -42,3 +42,21 @@ func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc in
 // sums run in another order (even and odd k steps apart), so results
 // may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
 func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
+// sgemmColumn6x4FMA computes sums[6*g+i] = Σ_p ag[p*6+i]·b[p*16] for the four packed
+// 6×kc A panels a0…a3 and column 0 of the packed kc×16 B panel b (pass
+// b[j:] for column j). Each sum takes the same operations in the same
+// order as element (i, j) of the AVX2 tile kernel.
+// It reads ag[:6*kc] and b[p*16] for p < kc, writes sums[:24], and
+// touches nothing else; the caller checks those bounds. Requires AVX,
+// AVX2 and FMA3.
+func sgemmColumn6x4FMA(kc int, a0 []float32, a1 []float32, a2 []float32, a3 []float32, b []float32, sums []float32)
+
+// sgemmColumn6x4AVX512 computes sums[6*g+i] = Σ_p ag[p*6+i]·b[p*16] for the four packed
+// 6×kc A panels a0…a3 and column 0 of the packed kc×16 B panel b (pass
+// b[j:] for column j). Each sum takes the same operations in the same
+// order as element (i, j) of the AVX-512 tile kernel.
+// It reads ag[:6*kc] and b[p*16] for p < kc, writes sums[:24], and
+// touches nothing else; the caller checks those bounds. Requires AVX,
+// AVX2 and FMA3.
+func sgemmColumn6x4AVX512(kc int, a0 []float32, a1 []float32, a2 []float32, a3 []float32, b []float32, sums []float32)

@@ -1115,3 +1115,207 @@ write:
 	VMOVUPS Z5, (DI)
 	VZEROUPPER
 	RET
+
+DATA sgemmColumnMask<>+0(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+4(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+8(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+12(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+16(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+20(SB)/4, $0xffffffff
+DATA sgemmColumnMask<>+24(SB)/4, $0x00000000
+DATA sgemmColumnMask<>+28(SB)/4, $0x00000000
+GLOBL sgemmColumnMask<>(SB), RODATA|NOPTR, $32
+
+// func sgemmColumn6x4FMA(kc int, a0 []float32, a1 []float32, a2 []float32, a3 []float32, b []float32, sums []float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmColumn6x4FMA(SB), NOSPLIT, $0-152
+	MOVQ kc+0(FP), AX
+	MOVQ a0_base+8(FP), CX
+	MOVQ a1_base+32(FP), DX
+	SUBQ CX, DX
+	MOVQ a2_base+56(FP), BX
+	SUBQ CX, BX
+	MOVQ a3_base+80(FP), SI
+	SUBQ CX, SI
+	MOVQ b_base+104(FP), DI
+	MOVQ sums_base+128(FP), R8
+
+	// The mask of the 6 floats of a k step, and zero chains.
+	VMOVUPS sgemmColumnMask<>+0(SB), Y7
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         AX, $0x04
+	JL           single
+	VBROADCASTSS (DI), Y4
+	VMASKMOVPS   (CX), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMASKMOVPS   (CX)(DX*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y1
+	VMASKMOVPS   (CX)(BX*1), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMASKMOVPS   (CX)(SI*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y3
+	VBROADCASTSS 64(DI), Y4
+	VMASKMOVPS   24(CX), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMASKMOVPS   24(CX)(DX*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y1
+	VMASKMOVPS   24(CX)(BX*1), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMASKMOVPS   24(CX)(SI*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y3
+	VBROADCASTSS 128(DI), Y4
+	VMASKMOVPS   48(CX), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMASKMOVPS   48(CX)(DX*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y1
+	VMASKMOVPS   48(CX)(BX*1), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMASKMOVPS   48(CX)(SI*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y3
+	VBROADCASTSS 192(DI), Y4
+	VMASKMOVPS   72(CX), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMASKMOVPS   72(CX)(DX*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y1
+	VMASKMOVPS   72(CX)(BX*1), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMASKMOVPS   72(CX)(SI*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y3
+	ADDQ         $0x00000060, CX
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x04, AX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time.
+single:
+	TESTQ        AX, AX
+	JZ           store
+	VBROADCASTSS (DI), Y4
+	VMASKMOVPS   (CX), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMASKMOVPS   (CX)(DX*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y1
+	VMASKMOVPS   (CX)(BX*1), Y7, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMASKMOVPS   (CX)(SI*1), Y7, Y6
+	VFMADD231PS  Y6, Y4, Y3
+	ADDQ         $0x18, CX
+	ADDQ         $0x00000040, DI
+	DECQ         AX
+	JMP          single
+
+store:
+	// The 6 sums of each panel.
+	VMASKMOVPS Y0, Y7, (R8)
+	VMASKMOVPS Y1, Y7, 24(R8)
+	VMASKMOVPS Y2, Y7, 48(R8)
+	VMASKMOVPS Y3, Y7, 72(R8)
+	VZEROUPPER
+	RET
+
+// func sgemmColumn6x4AVX512(kc int, a0 []float32, a1 []float32, a2 []float32, a3 []float32, b []float32, sums []float32)
+// Requires: AVX, FMA3
+TEXT ·sgemmColumn6x4AVX512(SB), NOSPLIT, $0-152
+	MOVQ kc+0(FP), AX
+	MOVQ a0_base+8(FP), CX
+	MOVQ a1_base+32(FP), DX
+	SUBQ CX, DX
+	MOVQ a2_base+56(FP), BX
+	SUBQ CX, BX
+	MOVQ a3_base+80(FP), SI
+	SUBQ CX, SI
+	MOVQ b_base+104(FP), DI
+	MOVQ sums_base+128(FP), R8
+
+	// The mask of the 6 floats of a k step, and zero chains.
+	VMOVUPS sgemmColumnMask<>+0(SB), Y11
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         AX, $0x04
+	JL           single
+	VBROADCASTSS (DI), Y8
+	VMASKMOVPS   (CX), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VMASKMOVPS   (CX)(DX*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VMASKMOVPS   (CX)(BX*1), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VMASKMOVPS   (CX)(SI*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VBROADCASTSS 64(DI), Y8
+	VMASKMOVPS   24(CX), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VMASKMOVPS   24(CX)(DX*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y3
+	VMASKMOVPS   24(CX)(BX*1), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VMASKMOVPS   24(CX)(SI*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y7
+	VBROADCASTSS 128(DI), Y8
+	VMASKMOVPS   48(CX), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VMASKMOVPS   48(CX)(DX*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VMASKMOVPS   48(CX)(BX*1), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VMASKMOVPS   48(CX)(SI*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y6
+	VBROADCASTSS 192(DI), Y8
+	VMASKMOVPS   72(CX), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VMASKMOVPS   72(CX)(DX*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y3
+	VMASKMOVPS   72(CX)(BX*1), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VMASKMOVPS   72(CX)(SI*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y7
+	ADDQ         $0x00000060, CX
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x04, AX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even chains.
+single:
+	TESTQ        AX, AX
+	JZ           store
+	VBROADCASTSS (DI), Y8
+	VMASKMOVPS   (CX), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VMASKMOVPS   (CX)(DX*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y2
+	VMASKMOVPS   (CX)(BX*1), Y11, Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VMASKMOVPS   (CX)(SI*1), Y11, Y10
+	VFMADD231PS  Y10, Y8, Y6
+	ADDQ         $0x18, CX
+	ADDQ         $0x00000040, DI
+	DECQ         AX
+	JMP          single
+
+store:
+	// P = even + odd, then the 6 sums of each panel.
+	VADDPS     Y1, Y0, Y0
+	VMASKMOVPS Y0, Y11, (R8)
+	VADDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y11, 24(R8)
+	VADDPS     Y5, Y4, Y4
+	VMASKMOVPS Y4, Y11, 48(R8)
+	VADDPS     Y7, Y6, Y6
+	VMASKMOVPS Y6, Y11, 72(R8)
+	VZEROUPPER
+	RET

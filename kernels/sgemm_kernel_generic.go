@@ -15,7 +15,7 @@ func sgemmKernelGeneric(kc int, a, b, c []float32, ldc int, accumulate bool) {
 			ai := a[p*gemmMR+i]
 			row := &acc[i]
 			for j := range row {
-				row[j] += ai * bp[j]
+				row[j] += float32(ai * bp[j]) // rounded: no fused multiply-add
 			}
 		}
 	}
@@ -29,5 +29,22 @@ func sgemmKernelGeneric(kc int, a, b, c []float32, ldc int, accumulate bool) {
 		} else {
 			*ci = acc[i]
 		}
+	}
+}
+
+// sgemmColumnsGeneric is the portable twin of the column kernels: column
+// 0 of the tiles of four A panels, each sum bit for bit as
+// sgemmKernelGeneric computes it.
+func sgemmColumnsGeneric(kc int, a0, a1, a2, a3, b, sums []float32) {
+	checkColumns(kc, a0, a1, a2, a3, b, sums)
+	for g, a := range [4][]float32{a0, a1, a2, a3} {
+		var acc [gemmMR]float32
+		for p := 0; p < kc; p++ {
+			bp := b[p*gemmNR]
+			for i := range acc {
+				acc[i] += float32(a[p*gemmMR+i] * bp)
+			}
+		}
+		copy(sums[g*gemmMR:], acc[:])
 	}
 }

@@ -10,6 +10,7 @@ type gemmWorkspace struct {
 	a    []float32 // mc×kc block of A in gemmMR-row panels, scaled by alpha
 	b    []float32 // kc×nc block of B in gemmNR-column panels
 	edge [gemmMR * gemmNR]float32
+	sums [4 * gemmMR]float32 // of the column kernel
 }
 
 // gemmWorkspaces is a free list of workspaces. Unlike a sync.Pool it is

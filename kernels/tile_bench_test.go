@@ -46,6 +46,30 @@ func BenchmarkSgemmTilePair(b *testing.B) {
 	}
 }
 
+// BenchmarkSgemmColumns is BenchmarkSgemmTile for the column kernel, which
+// computes one column of four tiles per call. ns/op against
+// BenchmarkSgemmTile's (four tiles take four times that) is what a column
+// costs against a whole tile; GFLOPS counts the useful work only.
+func BenchmarkSgemmColumns(b *testing.B) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, kc := range []int{64, 256, 512} {
+		a := randomFloats(rng, 4*gemmMR*kc, 0)
+		panel := func(g int) []float32 { return a[g*gemmMR*kc : (g+1)*gemmMR*kc] }
+		bp := randomFloats(rng, gemmNR*kc, 0)
+		sums := make([]float32, 4*gemmMR)
+		benchEachImpl(b, fmt.Sprintf("kc=%d", kc), func(b *testing.B) {
+			if impl.sgemmColumns == nil {
+				b.Skip("this kernel set has no column kernel")
+			}
+			for b.Loop() {
+				impl.sgemmColumns(kc, panel(0), panel(1), panel(2), panel(3), bp, sums)
+			}
+			flops := 2 * 4 * gemmMR * float64(kc) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}
+
 // BenchmarkConvTile times the implicit-GEMM micro-kernel on the taps of a
 // 3×3 convolution over 28 channels of a 58-pixel-wide padded image, as in
 // the first block of taps of a ResNet 64-channel layer.

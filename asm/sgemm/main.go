@@ -1,6 +1,7 @@
 // Command sgemm generates the single-precision GEMM micro-kernels: AVX2+FMA
 // ones (this file), AVX-512 ones of the same tile shape (avx512.go), and an
-// AVX-512 one that computes two such tiles side by side (wide512.go).
+// AVX-512 one that computes two such tiles side by side (wide512.go), and
+// kernels that compute one column of a tile (column.go).
 //
 // The kernel multiplies a packed 6×kc panel of A by a packed kc×16 panel of
 // B and writes (or adds) the 6×16 product into C. The packing, cache
@@ -36,6 +37,7 @@ func main() {
 	packedKernel512()
 	wideKernel512()
 	implicitKernel512()
+	columnKernels()
 	Generate()
 }
 

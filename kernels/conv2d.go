@@ -79,12 +79,17 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 
 	a := aSource{a: weights, lda: k, alpha: 1, packed: packed}
 	if isPointwise(p) {
-		if !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters) {
-			convPointwise(dst, src, a, m, k, n, ep)
-		} else {
-			// The image is the k×n matrix B as it lies in memory.
-			gemmParallel(m, n, k, a, denseB{b: src, ldb: n}, 0, dst, n, ep)
-		}
+		pointwise(dst, src, a, m, k, n, ep)
+		return
+	}
+	if p.KernelH == 1 && p.KernelW == 1 {
+		// A strided or padded 1×1 convolution: its im2col matrix is the
+		// input sampled at the output pixels, a quarter of the image at
+		// stride 2, which costs less to copy than the padded image.
+		sampled := getScratch(k * n)
+		defer putScratch(sampled)
+		sampleImage(sampled, src, p)
+		pointwise(dst, sampled, a, m, k, n, ep)
 		return
 	}
 	if !paddedCopyWorthwhile(p) {

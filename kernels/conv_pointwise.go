@@ -16,6 +16,47 @@ func isPointwise(p Conv2DParams) bool {
 		p.PadTop == 0 && p.PadLeft == 0 && p.OutH == p.Height && p.OutW == p.Width
 }
 
+// pointwise computes dst (m×n) = weights (m×k) times the k×n matrix src
+// and applies ep, reading src in place or packing it as the kernel set
+// prefers.
+func pointwise(dst, src []float32, a aSource, m, k, n int, ep epilogue) {
+	if !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters) {
+		convPointwise(dst, src, a, m, k, n, ep)
+		return
+	}
+	gemmParallel(m, n, k, a, denseB{b: src, ldb: n}, 0, dst, n, ep)
+}
+
+// sampleImage writes the im2col matrix of a 1×1 convolution into dst:
+// row c, column y*OutW+x holds src[c][y*StrideH-PadTop][x*StrideW-PadLeft],
+// or zero where that position is outside the image.
+func sampleImage(dst, src []float32, p Conv2DParams) {
+	n := p.OutH * p.OutW
+
+	// Output columns x0 ≤ x < x1 read input columns inside the image.
+	x0 := min((p.PadLeft+p.StrideW-1)/p.StrideW, p.OutW)
+	x1 := max(min((p.Width-1+p.PadLeft)/p.StrideW+1, p.OutW), x0)
+	for c := 0; c < p.Channels; c++ {
+		plane := src[c*p.Height*p.Width : (c+1)*p.Height*p.Width]
+		out := dst[c*n : (c+1)*n]
+		for y := 0; y < p.OutH; y++ {
+			row := out[y*p.OutW : (y+1)*p.OutW]
+			iy := y*p.StrideH - p.PadTop
+			if iy < 0 || iy >= p.Height {
+				clear(row)
+				continue
+			}
+			in := plane[iy*p.Width : (iy+1)*p.Width]
+			clear(row[:x0])
+			clear(row[x1:])
+			inside := row[x0:x1]
+			for i, ix := 0, x0*p.StrideW-p.PadLeft; i < len(inside); i, ix = i+1, ix+p.StrideW {
+				inside[i] = in[ix]
+			}
+		}
+	}
+}
+
 // convPointwise computes dst (m×n) = weights (m×k) times src (k×n), then
 // applies ep. Bands of whole tiles run in parallel when the work is large
 // enough.

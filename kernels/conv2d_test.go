@@ -126,6 +126,8 @@ func TestConv2DMatchesDirect(t *testing.T) {
 			{m: 300, c: 16, h: 14, w: 14, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, bias: true, relu: true},
 			{m: 40, c: 9, h: 11, w: 13, kh: 1, kw: 1, sh: 3, sw: 2, dh: 2, dw: 1, pt: 2, pl: 5, pb: 4, pr: 0, bias: true},
 			{m: 3, c: 2, h: 4, w: 3, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 6, pb: 1, pr: 2},
+			{m: 2, c: 1, h: 1, w: 0, kh: 1, kw: 1, sh: 2, sw: 2, dh: 1, dw: 1, pr: 1, bias: true}, // no input column
+			{m: 2, c: 3, h: 0, w: 4, kh: 1, kw: 1, sh: 3, sw: 2, dh: 1, dw: 1, pt: 2, pb: 1, bias: true},
 			{m: 20, c: 70, h: 8, w: 8, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
 			{m: 150, c: 2, h: 5, w: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true, cap: 0.5},
 			{m: 2, c: 1, h: 5, w: 100, kh: 1, kw: 17, sh: 1, sw: 1, dh: 1, dw: 1, pl: 8, pr: 8, relu: true},

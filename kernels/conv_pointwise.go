@@ -33,9 +33,15 @@ func pointwise(dst, src []float32, a aSource, m, k, n int, ep epilogue) {
 func sampleImage(dst, src []float32, p Conv2DParams) {
 	n := p.OutH * p.OutW
 
-	// Output columns x0 ≤ x < x1 read input columns inside the image.
+	// Output columns x0 ≤ x < x1 read input columns inside the image:
+	// x*StrideW-PadLeft ≥ 0 and ≤ Width-1. With no input column at all
+	// (Width 0) that range is empty, and Go's division, which rounds
+	// toward zero, must not see the negative Width-1+PadLeft.
 	x0 := min((p.PadLeft+p.StrideW-1)/p.StrideW, p.OutW)
-	x1 := max(min((p.Width-1+p.PadLeft)/p.StrideW+1, p.OutW), x0)
+	x1 := x0
+	if last := p.Width - 1 + p.PadLeft; last >= 0 {
+		x1 = max(min(last/p.StrideW+1, p.OutW), x0)
+	}
 	for c := 0; c < p.Channels; c++ {
 		plane := src[c*p.Height*p.Width : (c+1)*p.Height*p.Width]
 		out := dst[c*n : (c+1)*n]

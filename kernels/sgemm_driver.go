@@ -255,6 +255,9 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 // last panel of the block, with the column kernel, and stores them at c[0]
 // as edgeTile would. The kernel takes four A panels per call; past the
 // last panel it is passed the last one again and those sums are dropped.
+// NOTE: when both C and the product are NaN, Go's += may pass on C's NaN
+// where the tile kernel passes on the product's, as in edgeTile. Every
+// other result is the same bit for bit.
 func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanel []float32, nr int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	panels := (mc + gemmMR - 1) / gemmMR
 	sums := ws.sums[:]

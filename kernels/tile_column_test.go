@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -113,6 +114,38 @@ func TestSgemmColumnsRejectsShortOperands(t *testing.T) {
 				}()
 				call()
 			}()
+		}
+	})
+}
+
+// TestSgemmColumnsKeepNaNPayload checks that a column passes on the same
+// NaN as the tile kernel when A and B both hold one at the same k step:
+// x86 FMAs pass on the NaN of a fixed operand, so the column kernel must
+// order its operands as the tile kernel does. Go does not specify which
+// NaN its float operations pass on, so the generic kernels are exempt.
+func TestSgemmColumnsKeepNaNPayload(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		if impl.sgemmColumns == nil || impl.name == "generic" {
+			t.Skip("this kernel set has no column kernel in assembly")
+		}
+		const kc = 3
+		nanA, nanB := math.Float32frombits(0x7fc00001), math.Float32frombits(0x7fc00002)
+		a := make([]float32, gemmMR*kc)
+		b := make([]float32, gemmNR*kc)
+		for i := range gemmMR {
+			a[gemmMR+i] = nanA
+		}
+		for j := range gemmNR {
+			b[gemmNR+j] = nanB
+		}
+		var tile [gemmMR * gemmNR]float32
+		impl.sgemmTile(kc, a, b, tile[:], gemmNR, false)
+		sums := make([]float32, 4*gemmMR)
+		impl.sgemmColumns(kc, a, a, a, a, b, sums)
+		for i := range gemmMR {
+			if got, want := math.Float32bits(sums[i]), math.Float32bits(tile[i*gemmNR]); got != want {
+				t.Errorf("row %d: column kernel gives NaN %#x, tile kernel %#x", i, got, want)
+			}
 		}
 	})
 }

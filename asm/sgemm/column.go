@@ -100,7 +100,13 @@ func columnKernel(name string, chains int, requires string, maskData Mem) {
 		for g := range columnPanels {
 			tg := t[g%2]
 			VMASKMOVPS(panelRow(g, p), mask, tg)
-			VFMADD231PS(tg, x, acc[g][chain])
+			// The same operand order as the tile kernel, which decides
+			// which NaN an FMA passes on when A and B both hold one.
+			if chains == 1 {
+				VFMADD231PS(x, tg, acc[g][chain])
+			} else {
+				VFMADD231PS(tg, x, acc[g][chain])
+			}
 		}
 	}
 

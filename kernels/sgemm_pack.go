@@ -1,8 +1,9 @@
 package kernels
 
 import (
-	"sync"
 	"unsafe"
+
+	"github.com/simdnn/simdnn/internal/freelist"
 )
 
 // gemmWorkspace holds the packed blocks of one Sgemm call.
@@ -15,19 +16,12 @@ type gemmWorkspace struct {
 
 // gemmWorkspaces is a free list of workspaces. Unlike a sync.Pool it is
 // never emptied by the garbage collector, so steady-state Sgemm calls
-// allocate nothing; it holds as many workspaces as calls have ever run at
+// allocate nothing. It holds as many workspaces as calls have ever run at
 // once, each about 3.2 MiB.
-var gemmWorkspaces struct {
-	sync.Mutex
-	free []*gemmWorkspace
-}
+var gemmWorkspaces freelist.List[gemmWorkspace]
 
 func getGemmWorkspace() *gemmWorkspace {
-	gemmWorkspaces.Lock()
-	defer gemmWorkspaces.Unlock()
-	if n := len(gemmWorkspaces.free); n > 0 {
-		ws := gemmWorkspaces.free[n-1]
-		gemmWorkspaces.free = gemmWorkspaces.free[:n-1]
+	if ws := gemmWorkspaces.Get(); ws != nil {
 		return ws
 	}
 	return &gemmWorkspace{
@@ -36,11 +30,7 @@ func getGemmWorkspace() *gemmWorkspace {
 	}
 }
 
-func putGemmWorkspace(ws *gemmWorkspace) {
-	gemmWorkspaces.Lock()
-	gemmWorkspaces.free = append(gemmWorkspaces.free, ws)
-	gemmWorkspaces.Unlock()
-}
+func putGemmWorkspace(ws *gemmWorkspace) { gemmWorkspaces.Put(ws) }
 
 func roundUp(x, multiple int) int { return (x + multiple - 1) / multiple * multiple }
 

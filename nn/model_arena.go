@@ -70,10 +70,9 @@ func alignedFloats(n int) []float32 {
 	return buf[offset : offset+n : offset+n]
 }
 
-// runPlanned executes p on the graph inputs given, in graph order. On
-// success the arena's slots contain every value. The caller reads the
-// graph outputs and then returns the arena with p.release.
-func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
+// takeArena returns an arena of p from its free list, or a new one, with
+// the graph inputs given (in graph order) in their slots.
+func (m *Model) takeArena(p *plan, given []*Tensor) *arena {
 	a := p.arenas.Get()
 	if a == nil {
 		a = p.newArena()
@@ -83,7 +82,14 @@ func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
 			a.slots[id] = given[i]
 		}
 	}
+	return a
+}
 
+// runPlanned executes p on the graph inputs given, in graph order. On
+// success the arena's slots contain every value. The caller reads the
+// graph outputs and then returns the arena with p.release.
+func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
+	a := m.takeArena(p, given)
 	for _, step := range p.steps {
 		if err := m.runStep(p, a, step); err != nil {
 			p.release(a)

@@ -50,15 +50,7 @@ func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error)
 		times[i] = NodeTime{Name: node.Layer.Name(), OpType: node.Layer.OpType(), FLOPs: m.nodeFLOPs(p, i)}
 	}
 	for range runs {
-		a := p.arenas.Get()
-		if a == nil {
-			a = p.newArena()
-		}
-		for i, id := range m.inputIDs {
-			if p.place[id] == placeInput {
-				a.slots[id] = given[i]
-			}
-		}
+		a := m.takeArena(p, given)
 		for _, step := range p.steps {
 			start := time.Now()
 			err := m.runStep(p, a, step)

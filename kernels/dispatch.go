@@ -24,11 +24,11 @@ type kernelSet struct {
 	sgemmTilePair func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
 	// sgemmColumns, when not nil, computes column 0 of the tiles of four
-	// packed A panels and the packed B panel b: sums[gemmMR*g+i] is
+	// packed A panels and the packed B panel b. sums[gemmMR*g+i] is
 	// element (i, 0) of panel ag's tile, bit for bit as sgemmTile
-	// computes it before C is added. The driver uses it for the last
-	// panel of B when that holds at most columnMaxCols columns, where
-	// the tile kernel would do gemmNR columns of work.
+	// computes it before C is added. The driver uses it for a last panel
+	// of B with at most columnMaxCols columns, because the tile kernel
+	// would do gemmNR columns of work there.
 	sgemmColumns func(kc int, a0, a1, a2, a3, b, sums []float32)
 
 	relu     func(dst, src []float32)

@@ -130,7 +130,7 @@ func TestSgemmAtGuardPages(t *testing.T) {
 			}
 
 			// The column kernel reads b[p*16] only, so b may end right
-			// after its last element; its masked loads of A must stop at
+			// after its last element. Its masked loads of A must stop at
 			// the panel's end.
 			for _, kc := range []int{1, 3, 4, 5, 8} {
 				if impl.sgemmColumns == nil {

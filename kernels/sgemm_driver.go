@@ -253,8 +253,8 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 
 // columnTiles computes the first nr columns of the tiles of bPanel, the
 // last panel of the block, with the column kernel, and stores them at c[0]
-// as edgeTile would. The kernel takes four A panels per call; past the
-// last panel it is passed the last one again and those sums are dropped.
+// as edgeTile would. The kernel takes four A panels per call. Past the
+// last panel it is passed the last one again, and those sums are dropped.
 // NOTE: when both C and the product are NaN, Go's += may pass on C's NaN
 // where the tile kernel passes on the product's, as in edgeTile. Every
 // other result is the same bit for bit.

@@ -119,10 +119,11 @@ func TestSgemmColumnsRejectsShortOperands(t *testing.T) {
 }
 
 // TestSgemmColumnsKeepNaNPayload checks that a column passes on the same
-// NaN as the tile kernel when A and B both hold one at the same k step:
-// x86 FMAs pass on the NaN of a fixed operand, so the column kernel must
-// order its operands as the tile kernel does. Go does not specify which
-// NaN its float operations pass on, so the generic kernels are exempt.
+// NaN as the tile kernel when A and B both contain one at the same k step.
+// An x86 FMA passes on the NaN of a fixed operand, so the column kernel
+// must order its operands as the tile kernel does. Go does not specify
+// which NaN its float operations pass on, so the generic kernels are
+// exempt.
 func TestSgemmColumnsKeepNaNPayload(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		if impl.sgemmColumns == nil || impl.name == "generic" {

@@ -50,3 +50,42 @@ func BenchmarkConvLayer(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvLayerColdWeights times the layers of BenchmarkConvLayer
+// whose weights outgrow the L2 cache, with each call on the next of
+// several copies of the packed weights (coldWeightBytes in all). In a
+// model, a layer's weights were last read one inference earlier, so they
+// come from L3 or memory. BenchmarkConvLayer reuses one copy, which stays
+// in the caches.
+func BenchmarkConvLayerColdWeights(b *testing.B) {
+	const coldWeightBytes = 128 << 20
+	rng := rand.New(rand.NewPCG(55, 56))
+	for _, l := range convLayers {
+		k := l.c * l.kh * l.kh
+		if 4*l.m*k < 4<<20 {
+			continue
+		}
+		pad := l.kh / 2
+		out := (l.h+2*pad-l.kh)/l.stride + 1
+		p := Conv2DParams{Channels: l.c, Height: l.h, Width: l.w, KernelH: l.kh, KernelW: l.kh,
+			StrideH: l.stride, StrideW: l.stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, OutH: out, OutW: out}
+		src := randomFloats(rng, l.c*l.h*l.w, 0)
+		weights := randomFloats(rng, l.m*k, 0)
+		bias := randomFloats(rng, l.m, 0)
+		dst := make([]float32, l.m*out*out)
+		copies := make([]*PackedWeights, coldWeightBytes/(4*l.m*k))
+		for i := range copies {
+			copies[i] = PackWeights(weights, l.m, k)
+		}
+		flops := 2 * float64(l.m) * float64(k) * float64(out*out)
+		benchEachImpl(b, l.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				Conv2DPacked(dst, src, copies[i%len(copies)], bias, p, ReLUActivation)
+				i++
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}

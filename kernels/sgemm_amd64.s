@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func sgemmKernel6x16FMA(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·sgemmKernel6x16FMA(SB), NOSPLIT, $0-128
 	MOVQ b_base+32(FP), AX
 	MOVQ kc+0(FP), CX
@@ -51,6 +51,8 @@ unrolled:
 	VBROADCASTSS 20(DX), Y15
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2112(DX)
 	VMOVUPS      64(AX), Y12
 	VMOVUPS      96(AX), Y13
 	VBROADCASTSS 24(DX), Y14
@@ -255,7 +257,7 @@ write:
 	RET
 
 // func convKernel6x16FMA(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·convKernel6x16FMA(SB), NOSPLIT, $0-152
 	MOVQ src_base+32(FP), AX
 	MOVQ offsets_base+56(FP), CX
@@ -303,6 +305,8 @@ unrolled:
 	VBROADCASTSS 20(SI), Y15
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
+	PREFETCHT0   2048(SI)
+	PREFETCHT0   2112(SI)
 	MOVQ         8(CX), DX
 	VMOVUPS      (AX)(DX*4), Y12
 	VMOVUPS      32(AX)(DX*4), Y13
@@ -511,7 +515,7 @@ write:
 	RET
 
 // func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernel6x16AVX512(SB), NOSPLIT, $0-128
 	MOVQ b_base+32(FP), AX
 	MOVQ kc+0(FP), CX
@@ -544,6 +548,8 @@ unrolled:
 	VFMADD231PS.BCST 12(DX), Z12, Z3
 	VFMADD231PS.BCST 16(DX), Z12, Z4
 	VFMADD231PS.BCST 20(DX), Z12, Z5
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(DX)
 	VMOVUPS          64(AX), Z13
 	VFMADD231PS.BCST 24(DX), Z13, Z6
 	VFMADD231PS.BCST 28(DX), Z13, Z7
@@ -672,7 +678,7 @@ write:
 	RET
 
 // func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·sgemmKernel6x32AVX512(SB), NOSPLIT, $0-128
 	MOVQ kc+0(FP), AX
 	MOVQ a_base+8(FP), CX
@@ -734,6 +740,8 @@ unrolled:
 	VBROADCASTSS 20(CX), Z29
 	VFMADD231PS  Z29, Z24, Z5
 	VFMADD231PS  Z29, Z25, Z17
+	PREFETCHT0   2048(CX)
+	PREFETCHT0   2112(CX)
 	VMOVUPS      64(DX), Z26
 	VMOVUPS      64(DX)(DI*1), Z27
 	VBROADCASTSS 24(CX), Z28
@@ -950,7 +958,7 @@ write:
 	RET
 
 // func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·convKernel6x16AVX512(SB), NOSPLIT, $0-152
 	MOVQ src_base+32(FP), AX
 	MOVQ offsets_base+56(FP), CX
@@ -985,6 +993,8 @@ unrolled:
 	VFMADD231PS.BCST 12(SI), Z12, Z3
 	VFMADD231PS.BCST 16(SI), Z12, Z4
 	VFMADD231PS.BCST 20(SI), Z12, Z5
+	PREFETCHT0       2048(SI)
+	PREFETCHT0       2112(SI)
 	MOVQ             8(CX), DX
 	VMOVUPS          (AX)(DX*4), Z13
 	VFMADD231PS.BCST 24(SI), Z13, Z6

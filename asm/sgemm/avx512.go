@@ -99,7 +99,7 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 		}
 	}
 
-	emitKLoop(kc, aPtr, step, advanceB, "Remaining k steps, one at a time, into the even set.", "sum")
+	emitKLoop(kc, aPtr, step, advanceB, true, "Remaining k steps, one at a time, into the even set.", "sum")
 
 	Label("sum")
 	Comment("P = even + odd.")

@@ -116,7 +116,7 @@ func columnKernel(name string, chains int, requires string, maskData Mem) {
 	}
 	emitKLoop(kc, aPtr, step, func(steps int) {
 		ADDQ(U32(4*nr*steps), bPtr)
-	}, tail, "store")
+	}, false, tail, "store")
 
 	Label("store")
 	if chains == 2 {

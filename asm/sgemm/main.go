@@ -30,6 +30,18 @@ const (
 // unroll is the number of k steps per iteration of the main loop.
 const unroll = 4
 
+// prefetchAhead is how far ahead of its position in the A panel (in
+// bytes) the tile kernels prefetch A into the L1 cache. A layer's
+// prepacked weights (9 MiB for a 512-channel 3×3 layer) come from L3 or
+// memory on every inference, and the hardware prefetchers alone left the
+// kernel waiting for them. On an Intel Xeon (Emerald Rapids), one thread,
+// BenchmarkConvLayerColdWeights' resnet_512x512x7_3x3 went from 3.0 to
+// 2.1 ms (1024 bytes ahead: 2.25 ms, 4096: 2.1 ms). Warm weights ran at
+// the same speed. The panel advances 96 bytes per unrolled iteration, so
+// each iteration prefetches two lines. A prefetch never faults, so lines
+// past the panel's end cost a wasted fetch at most.
+const prefetchAhead = 2048
+
 func main() {
 	ConstraintExpr("!purego")
 	packedKernel()
@@ -130,7 +142,7 @@ func emitTile(loadB func(p int, b0, b1 VecPhysical), advanceB func(steps int)) {
 		}
 	}
 
-	emitKLoop(kc, aPtr, step, advanceB, "Remaining k steps, one at a time.", "store")
+	emitKLoop(kc, aPtr, step, advanceB, true, "Remaining k steps, one at a time.", "store")
 
 	Label("store")
 	Comment("ldc from elements to bytes.")
@@ -207,14 +219,19 @@ func paramAddr(name string) Mem {
 // iteration while that many remain, then single steps, then a jump to
 // done. step(p) emits the k step at offset p from the panel pointers,
 // and advanceB moves B's pointer by some steps. kc counts the steps left.
-// tail is the comment of the single-step loop.
-func emitKLoop(kc, aPtr Register, step func(p int), advanceB func(steps int), tail, done string) {
+// tail is the comment of the single-step loop. When prefetch is set,
+// each unrolled iteration prefetches A prefetchAhead bytes ahead.
+func emitKLoop(kc, aPtr Register, step func(p int), advanceB func(steps int), prefetch bool, tail, done string) {
 	Comment("Main loop: unroll k steps per iteration while at least that many remain.")
 	Label("unrolled")
 	CMPQ(kc, Imm(unroll))
 	JL(LabelRef("single"))
 	for p := 0; p < unroll; p++ {
 		step(p)
+		if p == 0 && prefetch {
+			PREFETCHT0(Mem{Base: aPtr, Disp: prefetchAhead})
+			PREFETCHT0(Mem{Base: aPtr, Disp: prefetchAhead + 64})
+		}
 	}
 	ADDQ(U32(4*mr*unroll), aPtr)
 	advanceB(unroll)

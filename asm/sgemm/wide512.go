@@ -92,7 +92,7 @@ func wideKernel512() {
 
 	emitKLoop(kc, aPtr, step, func(steps int) {
 		ADDQ(U32(4*nr*steps), bPtr)
-	}, "Remaining k steps, one at a time, into the even sets.", "sum")
+	}, true, "Remaining k steps, one at a time, into the even sets.", "sum")
 
 	Label("sum")
 	Comment("P = even + odd, for both tiles.")

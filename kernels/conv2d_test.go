@@ -192,6 +192,35 @@ func TestTileEpilogueMatchesGeneric(t *testing.T) {
 	})
 }
 
+// TestConv2DEdgeRowsMatchFullTiles checks that a filter in an edge tile
+// (13 filters: two full tiles and one row) gets the same bits as in a
+// full tile (18 filters). It covers the implicit path (30 outputs per
+// row) and the packed one (20), two kc blocks, bias and each activation.
+func TestConv2DEdgeRowsMatchFullTiles(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(39, 40))
+		for _, w := range []int{20, 30} {
+			tc := convCase{m: 18, c: 32, h: 9, w: w, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1}
+			p := tc.params()
+			n := p.OutH * p.OutW
+			src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+			weights := randomFloats(rng, tc.m*p.k(), 0)
+			bias := randomFloats(rng, tc.m, 0)
+			for _, act := range testActivations {
+				full := make([]float32, 18*n)
+				Conv2D(full, src, weights, bias, 18, p, act)
+				edge := make([]float32, 13*n)
+				Conv2D(edge, src, weights, bias, 13, p, act)
+				for i := range edge {
+					if math.Float32bits(edge[i]) != math.Float32bits(full[i]) {
+						t.Fatalf("width %d, %v: filter %d output %d = %v with 13 filters, %v with 18", w, act, i/n, i%n, edge[i], full[i])
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestConv2DThreadCountBitwise checks that the parallel split gives the
 // same bits as one goroutine, bias and ReLU included.
 func TestConv2DThreadCountBitwise(t *testing.T) {

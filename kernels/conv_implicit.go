@@ -120,10 +120,14 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 			continue
 		}
 
+		// As in edgeTile: the kernel applies the epilogue to C's values
+		// copied in.
 		edge := ws.edge[:]
-		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, false, nil, NoActivation)
-		storeEdge(c[ir*ldc:], ldc, edge, rows, cols, accumulate)
-		ep.apply(c[ir*ldc:], ldc, ir, rows, cols)
+		if accumulate {
+			loadEdge(edge, c[ir*ldc:], ldc, rows, cols)
+		}
+		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, accumulate, ws.edgeBias(ep, ir, rows), ep.act)
+		storeEdge(c[ir*ldc:], ldc, edge, rows, cols)
 	}
 }
 

@@ -182,9 +182,12 @@ func (ks kernelSet) completed() kernelSet {
 var genericKernels = kernelSet{
 	name:      "generic",
 	sgemmTile: sgemmKernelGeneric,
-	relu:      reluGeneric,
-	maxRows:   maxRowsGeneric,
-	maxPairs:  maxPairsGeneric,
+	// Set here as well as by completed, because tests install this set
+	// as impl directly.
+	sgemmTileEpilogue: tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric, clampGeneric),
+	relu:              reluGeneric,
+	maxRows:           maxRowsGeneric,
+	maxPairs:          maxPairsGeneric,
 
 	maxPool3x3Stride2: maxPool3x3Stride2Generic,
 

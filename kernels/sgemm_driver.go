@@ -256,8 +256,8 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 // as edgeTile would. The kernel takes four A panels per call. Past the
 // last panel it is passed the last one again, and those sums are dropped.
 // NOTE: when both C and the product are NaN, Go's += may pass on C's NaN
-// where the tile kernel passes on the product's, as in edgeTile. Every
-// other result is the same bit for bit.
+// where the tile kernel passes on the product's. Every other result is
+// the same bit for bit.
 func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanel []float32, nr int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	panels := (mc + gemmMR - 1) / gemmMR
 	sums := ws.sums[:]
@@ -285,27 +285,45 @@ func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int,
 
 // edgeTile computes the top-left mr×nr corner of a tile in ws.edge and
 // stores it at c[0], which is in row firstRow of the C that ep describes.
+// The kernel applies the epilogue, on C's values copied in, so the corner
+// gets the same operations in the same order as a full tile's. Applying
+// it in Go afterwards, row by row, cost several times the tile's own
+// work when kc is small (a 3×3 stem has kc = 27).
 func edgeTile(ks *kernelSet, ws *gemmWorkspace, aPanel, bPanel []float32, kc int, c []float32, ldc, firstRow, mr, nr int, accumulate bool, ep epilogue) {
 	edge := ws.edge[:]
-	ks.sgemmTile(kc, aPanel, bPanel, edge, gemmNR, false)
-	storeEdge(c, ldc, edge, mr, nr, accumulate)
-	ep.apply(c, ldc, firstRow, mr, nr)
+	if accumulate {
+		loadEdge(edge, c, ldc, mr, nr)
+	}
+	ks.sgemmTileEpilogue(kc, aPanel, bPanel, edge, gemmNR, accumulate, ws.edgeBias(ep, firstRow, mr), ep.act)
+	storeEdge(c, ldc, edge, mr, nr)
 }
 
-// storeEdge writes (or with accumulate adds) the top-left rows×cols
-// corner of the full tile in edge, whose rows are gemmNR apart, to C at
-// c[0].
-func storeEdge(c []float32, ldc int, edge []float32, rows, cols int, accumulate bool) {
+// edgeBias returns the bias of the gemmMR-row tile at row firstRow of the
+// C that ep describes, of which only mr rows exist, in ws.bias: nil when
+// ep has no bias.
+func (ws *gemmWorkspace) edgeBias(ep epilogue, firstRow, mr int) []float32 {
+	if ep.bias == nil {
+		return nil
+	}
+	n := copy(ws.bias[:mr], ep.bias[firstRow:firstRow+mr])
+	clear(ws.bias[n:])
+	return ws.bias[:]
+}
+
+// loadEdge copies the rows×cols corner of C at c[0] into the top-left of
+// edge, whose rows are gemmNR apart. The rest of edge keeps whatever it
+// held: the kernel computes it, and storeEdge drops it.
+func loadEdge(edge, c []float32, ldc, rows, cols int) {
 	for i := 0; i < rows; i++ {
-		ci := c[i*ldc : i*ldc+cols]
-		ei := edge[i*gemmNR : i*gemmNR+cols]
-		if accumulate {
-			for j, v := range ei {
-				ci[j] += v
-			}
-		} else {
-			copy(ci, ei)
-		}
+		copy(edge[i*gemmNR:i*gemmNR+cols], c[i*ldc:i*ldc+cols])
+	}
+}
+
+// storeEdge copies the top-left rows×cols corner of the full tile in
+// edge, whose rows are gemmNR apart, to C at c[0].
+func storeEdge(c []float32, ldc int, edge []float32, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		copy(c[i*ldc:i*ldc+cols], edge[i*gemmNR:i*gemmNR+cols])
 	}
 }
 

@@ -11,6 +11,7 @@ type gemmWorkspace struct {
 	a    []float32 // mc×kc block of A in gemmMR-row panels, scaled by alpha
 	b    []float32 // kc×nc block of B in gemmNR-column panels
 	edge [gemmMR * gemmNR]float32
+	bias [gemmMR]float32     // an edge tile's bias, zero past the last row
 	sums [4 * gemmMR]float32 // of the column kernel
 }
 

@@ -20,8 +20,11 @@
 // region of an arena: regions are reused once no later layer reads their
 // value, views (Reshape, Flatten, Squeeze, Unsqueeze, Identity) share the
 // region of their input, and elementwise layers (InPlaceLayer) write over
-// an input that no later layer reads. Layers that implement IntoLayer
-// compute into the arena, and the others run Forward, which allocates.
+// an input that no later layer reads. A Concat along channels of one
+// image has its inputs computed straight into its output, when no other
+// layer reads them, and then copies nothing. Layers that implement
+// IntoLayer compute into the arena, and the others run Forward, which
+// allocates.
 //
 // A model whose shapes depend on values computed during the run, such as
 // a Reshape whose shape comes from an int64 graph input, runs every layer

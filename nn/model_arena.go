@@ -101,7 +101,7 @@ func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
 
 // runStep executes one step of a plan.
 func (m *Model) runStep(p *plan, a *arena, step planStep) error {
-	if step.kind == stepConstant {
+	if step.kind == stepConstant || step.kind == stepJoined {
 		return nil
 	}
 	inputs, outputs := m.nodeInputs[step.node], m.nodeOutputs[step.node]

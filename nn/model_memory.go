@@ -36,13 +36,15 @@ type memoryPlanner struct {
 	storages  []storage
 	buffers   []buffer
 	bufferOf  []int // per value placed in the arena, its buffer
+	within    []int // per value placed in the arena, its offset in the buffer
+	joined    map[int]concatSlot
 }
 
 // placeValues decides where each value lives during a run and lays out
 // the arena.
 func (m *Model) placeValues(p *plan) error {
 	n := len(m.valueNames)
-	mp := &memoryPlanner{m: m, p: p, storageOf: make([]int, n), bufferOf: make([]int, n)}
+	mp := &memoryPlanner{m: m, p: p, storageOf: make([]int, n), bufferOf: make([]int, n), within: make([]int, n)}
 	p.place = make([]placement, n)
 	p.offset = make([]int, n)
 	for i := range mp.storageOf {
@@ -60,6 +62,7 @@ func (m *Model) placeValues(p *plan) error {
 		}
 	}
 
+	mp.joined = mp.joinConcats()
 	for i := range p.steps {
 		if err := mp.placeStep(i); err != nil {
 			return err
@@ -88,7 +91,7 @@ func (mp *memoryPlanner) placeStep(i int) error {
 	inputs, outputs := m.nodeInputs[step.node], m.nodeOutputs[step.node]
 
 	switch step.kind {
-	case stepConstant:
+	case stepConstant, stepJoined:
 		return nil
 	case stepView:
 		mp.share(i, outputs[0], inputs[step.source])
@@ -103,13 +106,21 @@ func (mp *memoryPlanner) placeStep(i int) error {
 		return nil
 	}
 
+	// An output with a place in a joined Concat's output stays there.
+	_, joined := mp.joined[outputs[0]]
 	first := 0
-	if source := mp.inPlaceSource(i); source >= 0 {
+	if source := mp.inPlaceSource(i); source >= 0 && !joined {
 		step.source = source
 		mp.share(i, outputs[0], inputs[source])
 		first = 1
 	}
 	for _, id := range outputs[first:] {
+		if slot, ok := mp.joined[id]; ok {
+			if err := mp.placeJoined(i, id, slot); err != nil {
+				return fmt.Errorf("node %q: output %q: %w", m.nodes[step.node].Layer.Name(), m.valueNames[slot.out], err)
+			}
+			continue
+		}
 		n, err := NumElements(p.types[id].Shape)
 		if err != nil {
 			return fmt.Errorf("node %q: output %q: %w", m.nodes[step.node].Layer.Name(), m.valueNames[id], err)
@@ -227,7 +238,7 @@ func (mp *memoryPlanner) layout() {
 	}
 	for id, place := range mp.p.place {
 		if place == placeArena {
-			mp.p.offset[id] = offsets[mp.bufferOf[id]]
+			mp.p.offset[id] = offsets[mp.bufferOf[id]] + mp.within[id]
 		}
 	}
 }

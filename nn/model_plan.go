@@ -27,6 +27,7 @@ const (
 	stepView                     // output 0 shares the elements of an input
 	stepInto                     // ForwardInto into the run's buffers
 	stepForward                  // Forward, which allocates the outputs
+	stepJoined                   // a Concat whose inputs were computed into its output
 )
 
 // planStep is one node of a plan.

@@ -180,24 +180,11 @@ func TestMaxPairsMatchesGoMax(t *testing.T) {
 }
 
 func TestElementwisePanicsOnShortSlices(t *testing.T) {
-	cases := []struct {
-		name string
-		call func()
-	}{
+	expectPanics(t, []panicCase{
 		{"ReLU", func() { ReLU(make([]float32, 3), make([]float32, 4)) }},
 		{"MaxRows", func() { MaxRows(make([]float32, 4), make([]float32, 4), make([]float32, 3)) }},
 		{"MaxPairs", func() { MaxPairs(make([]float32, 4), make([]float32, 7)) }},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			tc.call()
-		})
-	}
+	})
 }
 
 func TestClampMatchesGoMinMax(t *testing.T) {

@@ -84,10 +84,7 @@ func TestMaxPool3x3Stride2MatchesReference(t *testing.T) {
 func TestMaxPool3x3Stride2Panics(t *testing.T) {
 	plane := make([]float32, 4*6)
 	out := make([]float32, 3*4)
-	cases := []struct {
-		name string
-		call func()
-	}{
+	expectPanics(t, []panicCase{
 		{"pad 2", func() { MaxPool3x3Stride2(out, plane, 4, 6, 1, 1, 2) }},
 		{"negative pad", func() { MaxPool3x3Stride2(out, plane, 4, 6, 1, 1, -1) }},
 		{"height 0", func() { MaxPool3x3Stride2(out, plane, 0, 6, 1, 1, 1) }},
@@ -99,17 +96,7 @@ func TestMaxPool3x3Stride2Panics(t *testing.T) {
 		{"unpadded output column past the input", func() { MaxPool3x3Stride2(out, plane, 4, 6, 2, 4, 0) }},
 		{"short source", func() { MaxPool3x3Stride2(out, plane[:23], 4, 6, 3, 4, 1) }},
 		{"short destination", func() { MaxPool3x3Stride2(out[:11], plane, 4, 6, 3, 4, 1) }},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			tc.call()
-		})
-	}
+	})
 }
 
 func TestMaxPool3x3Stride2EmptyOutput(t *testing.T) {

@@ -197,10 +197,7 @@ func TestSgemmSameDotSameResult(t *testing.T) {
 }
 
 func TestSgemmRejectsBadArguments(t *testing.T) {
-	cases := []struct {
-		name string
-		call func()
-	}{
+	expectPanics(t, []panicCase{
 		{"negative m", func() {
 			Sgemm(false, false, -1, 1, 1, 1, make([]float32, 1), 1, make([]float32, 1), 1, 0, make([]float32, 1), 1)
 		}},
@@ -216,17 +213,7 @@ func TestSgemmRejectsBadArguments(t *testing.T) {
 		{"transposed B too short", func() {
 			Sgemm(false, true, 2, 2, 3, 1, make([]float32, 6), 3, make([]float32, 5), 3, 0, make([]float32, 4), 2)
 		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("Sgemm did not panic")
-				}
-			}()
-			tc.call()
-		})
-	}
+	})
 }
 
 // TestSgemmZeroLeadingDimensionMessage checks the message for ldb=0 when

@@ -233,17 +233,14 @@ func isPool3x3Stride2(win window) bool {
 	return true
 }
 
-// maxPool3x3Stride2 pools each plane with kernels.MaxPool3x3Stride2 for a
-// window that isPool3x3Stride2 accepts.
+// maxPool3x3Stride2 pools each plane with kernels.MaxPool3x3Stride2Planes,
+// in parallel for large layers, for a window that isPool3x3Stride2
+// accepts.
 func maxPool3x3Stride2(y, x []float32, planes int, win window) {
 	h, w := win.axes[0].in, win.axes[1].in
 	outH, outW := win.axes[0].out, win.axes[1].out
 	pad := win.axes[0].padBegin
-	for plane := 0; plane < planes; plane++ {
-		in := x[plane*h*w : (plane+1)*h*w]
-		out := y[plane*outH*outW : (plane+1)*outH*outW]
-		kernels.MaxPool3x3Stride2(out, in, h, w, outH, outW, pad)
-	}
+	kernels.MaxPool3x3Stride2Planes(y, x, planes, h, w, outH, outW, pad)
 }
 
 // maxPoolRows pools any window of any spatial rank. The last axis is the

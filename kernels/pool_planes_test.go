@@ -35,6 +35,9 @@ func TestMaxPool3x3Stride2PlanesMatchesPerPlane(t *testing.T) {
 }
 
 func TestMaxPool3x3Stride2PlanesAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	defer SetThreads(0)
 	src := make([]float32, 64*112*112)
 	dst := make([]float32, 64*56*56)

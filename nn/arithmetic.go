@@ -1,11 +1,20 @@
 package nn
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/simdnn/simdnn/kernels"
+)
 
 // Add is the ONNX Add operator: A + B elementwise with numpy broadcasting,
 // on float32 or int64 tensors.
 type Add struct {
 	NodeName string
+
+	// FuseReLU applies ReLU to the sum, as a Relu node after the Add
+	// would, while each range of it is still in cache. Graph optimisation
+	// sets it for ResNet's residual additions; ONNX has no such attribute.
+	FuseReLU bool
 }
 
 // Mul is the ONNX Mul operator: A * B elementwise with numpy broadcasting,
@@ -38,9 +47,9 @@ func (a Add) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error)
 // shape.
 func (a Add) InPlaceInputs() []int { return []int{0, 1} }
 
-// ForwardInto writes A + B to outputs[0].
+// ForwardInto writes A + B to outputs[0], then ReLU when FuseReLU is set.
 func (a Add) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
-	return naryInto(a, opAdd, outputs, inputs, 2)
+	return naryInto(a, opAdd, outputs, inputs, 2, a.FuseReLU)
 }
 
 // Name returns the node name.
@@ -63,7 +72,7 @@ func (m Mul) InPlaceInputs() []int { return []int{0, 1} }
 
 // ForwardInto writes A * B to outputs[0].
 func (m Mul) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
-	return naryInto(m, opMul, outputs, inputs, 2)
+	return naryInto(m, opMul, outputs, inputs, 2, false)
 }
 
 // Name returns the node name.
@@ -87,7 +96,7 @@ func (s Sum) InPlaceInputs() []int { return []int{0} }
 
 // ForwardInto writes the sum of the inputs to outputs[0].
 func (s Sum) ForwardInto(outputs, inputs []*Tensor, _ []float32) error {
-	return naryInto(s, opAdd, outputs, inputs, 0)
+	return naryInto(s, opAdd, outputs, inputs, 0, false)
 }
 
 // naryTypes checks that the inputs have one element type, float32 or
@@ -131,8 +140,8 @@ func checkNaryCount[L Layer](l L, got, count int) error {
 }
 
 // naryInto computes the broadcast op of the inputs, from the first to the
-// last, into outputs[0].
-func naryInto[L Layer](l L, op binaryOp, outputs, inputs []*Tensor, count int) error {
+// last, into outputs[0], then ReLU when relu is set.
+func naryInto[L Layer](l L, op binaryOp, outputs, inputs []*Tensor, count int, relu bool) error {
 	if err := checkNaryCount(l, len(inputs), count); err != nil {
 		return err
 	}
@@ -157,10 +166,17 @@ func naryInto[L Layer](l L, op binaryOp, outputs, inputs []*Tensor, count int) e
 	}
 
 	y := outputs[0]
-	if inputs[0].DType == Int64 {
+	switch {
+	case inputs[0].DType == Int64:
 		naryApply(op, y.Int64, y.Shape, inputs, func(t *Tensor) []int64 { return t.Int64 })
-	} else {
+	case len(inputs) == 2 && slices.Equal(inputs[0].Shape, out) && slices.Equal(inputs[1].Shape, out):
+		sameShapeApply(op, y.Data, inputs[0].Data, inputs[1].Data, relu)
+		return nil
+	default:
 		naryApply(op, y.Data, y.Shape, inputs, func(t *Tensor) []float32 { return t.Data })
+	}
+	if relu {
+		kernels.ReLU(y.Data, y.Data)
 	}
 	return nil
 }

@@ -168,7 +168,7 @@ func NewModel(g Graph) (*Model, error) {
 	for _, in := range m.inputs {
 		isInput[in.Name] = true
 	}
-	m.nodes = fuseConvActivations(m.nodes, m.outputs, func(name string) *Tensor {
+	m.nodes = fuseActivations(m.nodes, m.outputs, func(name string) *Tensor {
 		if isInput[name] {
 			return nil
 		}

@@ -2,16 +2,16 @@ package nn
 
 import "math"
 
-// fuseConvActivations folds activations into the Conv before them. It
+// fuseActivations folds activations into the Conv or Add before them. It
 // takes a Conv whose output is no graph output and is read only by one
 // Relu, or by one Clip with a lower bound of 0 and an upper bound above 0
-// (ReLU6). That Conv gets FuseReLU (and FuseCap) and writes the
-// activation's output, and the activation node is dropped. The output is
-// then written once, with the activation applied while each tile is in
-// cache. constant returns the value of an initializer that no call can
-// replace, for Clip's bound inputs. nodes must be in execution order, and
-// the result keeps that order.
-func fuseConvActivations(nodes []Node, outputs []ValueInfo, constant func(name string) *Tensor) []Node {
+// (ReLU6), and an Add read only by one Relu. That node gets FuseReLU (and
+// FuseCap) and writes the activation's output, and the activation node is
+// dropped. The output is then written once, with the activation applied
+// while each tile is in cache. constant returns the value of an
+// initializer that no call can replace, for Clip's bound inputs. nodes
+// must be in execution order, and the result keeps that order.
+func fuseActivations(nodes []Node, outputs []ValueInfo, constant func(name string) *Tensor) []Node {
 	readers := make(map[string][]int)
 	for i, node := range nodes {
 		for _, in := range node.Inputs {
@@ -27,8 +27,10 @@ func fuseConvActivations(nodes []Node, outputs []ValueInfo, constant func(name s
 
 	dropped := make(map[int]bool)
 	for i, node := range nodes {
-		conv, ok := node.Layer.(Conv)
-		if !ok || conv.FuseReLU || len(node.Outputs) != 1 || isOutput[node.Outputs[0]] {
+		conv, isConv := node.Layer.(Conv)
+		add, isAdd := node.Layer.(Add)
+		fusable := (isConv && !conv.FuseReLU) || (isAdd && !add.FuseReLU)
+		if !fusable || len(node.Outputs) != 1 || isOutput[node.Outputs[0]] {
 			continue
 		}
 		r := readers[node.Outputs[0]]
@@ -45,6 +47,9 @@ func fuseConvActivations(nodes []Node, outputs []ValueInfo, constant func(name s
 				continue
 			}
 		case Clip:
+			if isAdd {
+				continue
+			}
 			hi, ok := reluCap(layer, act.Inputs, constant)
 			if !ok {
 				continue
@@ -53,8 +58,12 @@ func fuseConvActivations(nodes []Node, outputs []ValueInfo, constant func(name s
 		default:
 			continue
 		}
-		conv.FuseReLU = true
-		nodes[i] = Node{Layer: conv, Inputs: node.Inputs, Outputs: act.Outputs}
+		conv.FuseReLU, add.FuseReLU = true, true
+		var fused Layer = add
+		if isConv {
+			fused = conv
+		}
+		nodes[i] = Node{Layer: fused, Inputs: node.Inputs, Outputs: act.Outputs}
 		dropped[r[0]] = true
 	}
 

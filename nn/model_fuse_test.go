@@ -26,14 +26,21 @@ func convReluGraph(t *testing.T, shared bool) Graph {
 	return g
 }
 
-func TestConvReluFused(t *testing.T) {
-	m, err := NewModel(convReluGraph(t, false))
+// fusedModel builds g and checks that fusion left a single node.
+func fusedModel(t *testing.T, g Graph) *Model {
+	t.Helper()
+	m, err := NewModel(g)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m.nodes) != 1 {
 		t.Fatalf("model has %d nodes after fusion, want 1", len(m.nodes))
 	}
+	return m
+}
+
+func TestConvReluFused(t *testing.T) {
+	m := fusedModel(t, convReluGraph(t, false))
 	conv, ok := m.nodes[0].Layer.(Conv)
 	if !ok || !conv.FuseReLU || m.nodes[0].Outputs[0] != "y" {
 		t.Fatalf("node 0 is %+v with outputs %v, want a Conv with FuseReLU writing y", m.nodes[0].Layer, m.nodes[0].Outputs)

@@ -16,13 +16,15 @@ func MaxPool3x3Stride2Planes(dst, src []float32, planes, h, w, outH, outW, pad i
 	if planes < 0 || h < 1 || w < 1 || outH < 0 || outW < 0 || outH > (h-1+pad)/2+1 || outW > (w-1+pad)/2+1 {
 		panic(fmt.Sprintf("kernels: MaxPool3x3Stride2Planes with %d planes of %dx%d pooled to %dx%d does not fit", planes, h, w, outH, outW))
 	}
-	in, out := h*w, outH*outW
-	if planes == 0 || out == 0 {
+	if planes == 0 || outH == 0 || outW == 0 {
 		return
 	}
-	if in > len(src)/planes || out > len(dst)/planes {
-		panic(fmt.Sprintf("kernels: MaxPool3x3Stride2Planes src has %d and dst %d elements, want %d and %d", len(src), len(dst), planes*in, planes*out))
+	// Divisions rather than products, which could wrap around for huge
+	// sizes and let the kernels run past the slices.
+	if h > len(src)/planes/w || outH > len(dst)/planes/outW {
+		panic(fmt.Sprintf("kernels: MaxPool3x3Stride2Planes src has %d and dst %d elements, too few for %d planes of %dx%d pooled to %dx%d", len(src), len(dst), planes, h, w, outH, outW))
 	}
+	out := outH * outW
 
 	// Nine comparisons per output, each as cheap as a multiply-add of
 	// the streaming kernels.

@@ -63,6 +63,9 @@ func TestMaxPool3x3Stride2PlanesPanics(t *testing.T) {
 		{"output row in padding only", func() { MaxPool3x3Stride2Planes(out, planes, 2, 4, 6, 4, 4, 1) }},
 		{"short source", func() { MaxPool3x3Stride2Planes(out, planes[:47], 2, 4, 6, 3, 4, 1) }},
 		{"short destination", func() { MaxPool3x3Stride2Planes(out[:23], planes, 2, 4, 6, 3, 4, 1) }},
+		// h*w and outH*outW wrap around to 0 and 64 in 64-bit integers.
+		{"plane size past int", func() { MaxPool3x3Stride2Planes(out, planes[:0], 1, 1<<62, 4, 1, 2, 0) }},
+		{"output size past int", func() { MaxPool3x3Stride2Planes(make([]float32, 64), planes, 1, 1<<60, 128, 1<<58+1, 64, 0) }},
 	})
 }
 

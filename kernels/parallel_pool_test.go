@@ -58,11 +58,7 @@ func TestParallelForNestedStress(t *testing.T) {
 		callers.Wait()
 	}()
 
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("nested parallel calls did not finish within 2 minutes")
-	}
+	waitOrFail(t, done, "nested parallel calls")
 }
 
 // TestParallelPiecesHoldingALock runs pieces that each take one mutex
@@ -88,10 +84,17 @@ func TestParallelPiecesHoldingALock(t *testing.T) {
 		}
 	}()
 
+	waitOrFail(t, done, "pieces that hold a lock around a parallel call")
+}
+
+// waitOrFail waits for done to close and fails the test if that takes
+// more than 2 minutes, which means the calls named by what deadlocked.
+func waitOrFail(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		t.Fatal("pieces that hold a lock around a parallel call did not finish within 2 minutes")
+		t.Fatalf("%s did not finish within 2 minutes", what)
 	}
 }
 

@@ -28,15 +28,15 @@ func MaxPool3x3Stride2Planes(dst, src []float32, planes, h, w, outH, outW, pad i
 
 	// Nine comparisons per output, each as cheap as a multiply-add of
 	// the streaming kernels.
-	parts := min(Threads(), planes, 9*planes*out/minParallelStream)
+	parts := max(1, min(Threads(), planes, 9*planes*out/minParallelStream))
 	j := poolJobs.get()
 	*j = poolJob{parts: parts, planes: planes, dst: dst, src: src, h: h, w: w, outH: outH, outW: outW, pad: pad}
-	parallelRun(max(parts, 1), j)
+	parallelRun(parts, j)
 	poolJobs.put(j)
 }
 
 // poolJob is a MaxPool3x3Stride2Planes call split into parts ranges of
-// planes.
+// planes, parts at least 1.
 type poolJob struct {
 	parts, planes         int
 	dst, src              []float32
@@ -47,7 +47,7 @@ var poolJobs jobPool[poolJob]
 
 func (j *poolJob) Piece(part int) {
 	ks := impl
-	p0, p1 := bandBounds(j.planes, max(j.parts, 1), 1, part)
+	p0, p1 := bandBounds(j.planes, j.parts, 1, part)
 	in, out := j.h*j.w, j.outH*j.outW
 	for p := p0; p < p1; p++ {
 		ks.maxPool3x3Stride2(j.dst[p*out:(p+1)*out], j.src[p*in:(p+1)*in], j.h, j.w, j.outH, j.outW, j.pad)

@@ -13,7 +13,8 @@ type Add struct {
 
 	// FuseReLU applies ReLU to the sum, as a Relu node after the Add
 	// would, while each range of it is still in cache. Graph optimisation
-	// sets it for ResNet's residual additions; ONNX has no such attribute.
+	// sets it, as for ResNet's residual additions. ONNX has no such
+	// attribute.
 	FuseReLU bool
 }
 

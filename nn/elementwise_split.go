@@ -6,8 +6,9 @@ import (
 )
 
 // minSplitElements is the fewest elements of a same-shape float32 binary
-// operation worth splitting across threads: a few tens of microseconds of
-// work, against a few for handing a piece to a polling worker.
+// operation worth splitting across threads. By estimate that is a few tens
+// of microseconds of work, against a few for handing a piece to a polling
+// worker.
 const minSplitElements = 1 << 16
 
 // sameShapeApply computes dst = a op b for float32 slices of one length,

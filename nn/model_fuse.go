@@ -8,7 +8,7 @@ import "math"
 // (ReLU6), and an Add read only by one Relu. That node gets FuseReLU (and
 // FuseCap) and writes the activation's output, and the activation node is
 // dropped. The output is then written once, with the activation applied
-// while each tile is in cache. constant returns the value of an
+// while each part of it is in cache. constant returns the value of an
 // initializer that no call can replace, for Clip's bound inputs. nodes
 // must be in execution order, and the result keeps that order.
 func fuseActivations(nodes []Node, outputs []ValueInfo, constant func(name string) *Tensor) []Node {

@@ -92,42 +92,57 @@ func convImplicitRows(dst []float32, image imageB, weights aSource, m int, offse
 			}
 			for y := y0; y < y1; y++ {
 				rowBase := image.pixelOffset(y, 0)
-				for x := 0; x < p.OutW; x += gemmNR {
+				for x := 0; x < p.OutW; {
+					// Two full tiles side by side go to the pair kernel
+					// when the set has one.
 					cols := min(gemmNR, p.OutW-x)
-					// Every read of the kernel lies in [base, base+maxOffset+16),
-					// inside padded thanks to its slack.
+					if ks.convTilePair != nil && p.OutW-x >= 2*gemmNR {
+						cols = 2 * gemmNR
+					}
+					// Every read of the kernels lies in [base, base+maxOffset+cols)
+					// for a full tile or pair, and in [base, base+maxOffset+16)
+					// for a partial one: inside padded thanks to its slack.
 					src := image.padded[rowBase+x:]
 					c := dst[ic*n+y*p.OutW+x:]
 					implicitTiles(&ks, ws, aBlock, mc, kc, src, tapOffsets, span, c, n, cols, accumulate, tileEp)
+					x += cols
 				}
 			}
 		}
 	}
 }
 
-// implicitTiles computes the tiles of one 16-pixel column block for the mc
-// filters of the packed A block, of which cols pixels are valid.
+// implicitTiles computes the tiles of one column block for the mc filters
+// of the packed A block: cols ≤ gemmNR valid pixels, or 2*gemmNR for a
+// pair of full tiles, which needs ks.convTilePair.
 func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
 	for ir := 0; ir < mc; ir += gemmMR {
 		rows := min(gemmMR, mc-ir)
 		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
-		if rows == gemmMR && cols == gemmNR {
+		if rows == gemmMR && cols >= gemmNR {
 			var bias []float32
 			if ep.bias != nil {
 				bias = ep.bias[ir : ir+gemmMR]
 			}
-			ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
+			if cols == 2*gemmNR {
+				ks.convTilePair(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
+			} else {
+				ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
+			}
 			continue
 		}
 
 		// As in edgeTile: the kernel applies the epilogue to C's values
-		// copied in.
-		edge := ws.edge[:]
-		if accumulate {
-			loadEdge(edge, c[ir*ldc:], ldc, rows, cols)
+		// copied in, 16 columns at a time.
+		for x := 0; x < cols; x += gemmNR {
+			w := min(gemmNR, cols-x)
+			edge := ws.edge[:]
+			if accumulate {
+				loadEdge(edge, c[ir*ldc+x:], ldc, rows, w)
+			}
+			ks.convTile(kc, aPanel, src[x:], offsets, span, edge, gemmNR, accumulate, ws.edgeBias(ep, ir, rows), ep.act)
+			storeEdge(c[ir*ldc+x:], ldc, edge, rows, w)
 		}
-		ks.convTile(kc, aPanel, src, offsets, span, edge, gemmNR, accumulate, ws.edgeBias(ep, ir, rows), ep.act)
-		storeEdge(c[ir*ldc:], ldc, edge, rows, cols)
 	}
 }
 

@@ -9,20 +9,20 @@ import (
 // computes: strided, wide-kernel and few-channel layers, and a 3×3 layer
 // that models send to Winograd, for comparison with BenchmarkConv3x3.
 var convLayers = []struct {
-	name                   string
-	m, c, h, w, kh, stride int
+	name                        string
+	m, c, h, w, kh, stride, pad int
 }{
-	{"resnet_stem_64x3x224_7x7s2", 64, 3, 224, 224, 7, 2},
-	{"resnet_128x64x56_3x3s2", 128, 64, 56, 56, 3, 2},
-	{"resnet_256x128x28_3x3s2", 256, 128, 28, 28, 3, 2},
-	{"resnet_128x64x56_1x1s2", 128, 64, 56, 56, 1, 2},
-	{"mobilenet_stem_32x3x224_3x3s2", 32, 3, 224, 224, 3, 2},
-	{"squeezenet_stem_64x3x224_3x3s2", 64, 3, 224, 224, 3, 2},
-	{"squeezenet_expand_64x16x55_3x3", 64, 16, 55, 55, 3, 1},
-	{"lenet_6x1x28_5x5", 6, 1, 28, 28, 5, 1},
-	{"resnet_64x64x56_3x3", 64, 64, 56, 56, 3, 1},
-	{"resnet_512x256x14_3x3s2", 512, 256, 14, 14, 3, 2},
-	{"resnet_512x512x7_3x3", 512, 512, 7, 7, 3, 1},
+	{"resnet_stem_64x3x224_7x7s2", 64, 3, 224, 224, 7, 2, 3},
+	{"resnet_128x64x56_3x3s2", 128, 64, 56, 56, 3, 2, 1},
+	{"resnet_256x128x28_3x3s2", 256, 128, 28, 28, 3, 2, 1},
+	{"resnet_128x64x56_1x1s2", 128, 64, 56, 56, 1, 2, 0},
+	{"mobilenet_stem_32x3x224_3x3s2", 32, 3, 224, 224, 3, 2, 1},
+	{"squeezenet_stem_64x3x224_3x3s2", 64, 3, 224, 224, 3, 2, 0},
+	{"squeezenet_expand_64x16x55_3x3", 64, 16, 55, 55, 3, 1, 1},
+	{"lenet_6x1x28_5x5", 6, 1, 28, 28, 5, 1, 2},
+	{"resnet_64x64x56_3x3", 64, 64, 56, 56, 3, 1, 1},
+	{"resnet_512x256x14_3x3s2", 512, 256, 14, 14, 3, 2, 1},
+	{"resnet_512x512x7_3x3", 512, 512, 7, 7, 3, 1, 1},
 }
 
 // BenchmarkConvLayer times Conv2DPacked, with bias and ReLU, on each layer
@@ -30,7 +30,7 @@ var convLayers = []struct {
 func BenchmarkConvLayer(b *testing.B) {
 	rng := rand.New(rand.NewPCG(53, 54))
 	for _, l := range convLayers {
-		pad := l.kh / 2
+		pad := l.pad
 		out := (l.h+2*pad-l.kh)/l.stride + 1
 		p := Conv2DParams{Channels: l.c, Height: l.h, Width: l.w, KernelH: l.kh, KernelW: l.kh,
 			StrideH: l.stride, StrideW: l.stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, OutH: out, OutW: out}
@@ -65,7 +65,7 @@ func BenchmarkConvLayerColdWeights(b *testing.B) {
 		if 4*l.m*k < 4<<20 {
 			continue
 		}
-		pad := l.kh / 2
+		pad := l.pad
 		out := (l.h+2*pad-l.kh)/l.stride + 1
 		p := Conv2DParams{Channels: l.c, Height: l.h, Width: l.w, KernelH: l.kh, KernelW: l.kh,
 			StrideH: l.stride, StrideW: l.stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, OutH: out, OutW: out}

@@ -147,8 +147,13 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 				tileEp = ep.rows(ic)
 			}
 			c := dst[ic*n:]
-			for j := j0; j < full; j += gemmNR {
-				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, gemmNR, accumulate, tileEp)
+			for j := j0; j < full; {
+				cols := gemmNR
+				if ks.convTilePair != nil && full-j >= 2*gemmNR {
+					cols = 2 * gemmNR
+				}
+				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, cols, accumulate, tileEp)
+				j += cols
 			}
 			if tail != nil {
 				implicitTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:], tailOffsets[:kc], tailSpan, c[full:], n, j1-full, accumulate, tileEp)

@@ -57,6 +57,14 @@ type kernelSet struct {
 	// for many tiles so that the bounds check costs nothing per tile.
 	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
+	// convTilePair, when not nil, computes the two tiles of convTile whose
+	// rows of B start at src[offsets[p]:] and 16 floats further, side by
+	// side, each bit for bit as convTile would. span must then allow
+	// 2*gemmNR floats after its largest offset. As with sgemmTilePair,
+	// sharing each element of A between two FMAs keeps the AVX-512 FMA
+	// ports busy.
+	convTilePair func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
+
 	// convTileBorrowed is set when convTile is the generic kernel standing
 	// in for a missing one; convolution then prefers the packed path,
 	// which uses the set's own micro-kernel.

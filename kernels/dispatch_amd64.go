@@ -43,6 +43,7 @@ var avx512Kernels = func() kernelSet {
 	s.sgemmTilePair = sgemmTilePairAVX512
 	s.sgemmColumns = sgemmColumnsAVX512
 	s.convTile = convTileAVX512
+	s.convTilePair = convTilePairAVX512
 	s.convPackMinFilters = 128
 	s.pointwisePackMinFilters = 256
 	s.wideGEMM = true
@@ -151,6 +152,13 @@ func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c 
 	convKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
+// convTilePairAVX512 checks the bounds of the panels, of the 6×32 tile of
+// C and, through span, of every tap's 32 floats in src.
+func convTilePairAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
+	checkConvTilePair(kc, a, src, offsets, span, c, ldc, bias)
+	convKernel6x32AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
+}
+
 // winogradColumnsChecked checks the bounds that winogradColumnsFMA relies
 // on.
 func winogradColumnsChecked(dst, src []float32, stride, n int) {
@@ -182,6 +190,18 @@ func checkConvTile(kc int, a, src []float32, offsets []int, span offsetSpan, c [
 	}
 	checkBias(bias)
 	if span.min < 0 || span.max > len(src)-gemmNR {
+		panic("kernels: convolution micro-kernel tap outside the image")
+	}
+}
+
+// checkConvTilePair is checkConvTile for the pair of tiles of
+// convTilePair: 32 columns of C and 32 floats of src per tap.
+func checkConvTilePair(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, bias []float32) {
+	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < 2*gemmNR || len(c) < (gemmMR-1)*ldc+2*gemmNR {
+		panic("kernels: convolution micro-kernel called with panels or C shorter than its pair of tiles")
+	}
+	checkBias(bias)
+	if span.min < 0 || span.max > len(src)-2*gemmNR {
 		panic("kernels: convolution micro-kernel tap outside the image")
 	}
 }

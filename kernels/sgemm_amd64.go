@@ -43,6 +43,15 @@ func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc in
 // may differ from the AVX2 kernel's in the last bits. Requires AVX512F.
 func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
+// convKernel6x32AVX512 computes the 6×32 tile of two 6×16 tiles side by side, each as
+// convKernel6x16AVX512 computes it, bit for bit: the left one with row p
+// of B at src[offsets[p]:offsets[p]+16] and the right one at the next 16
+// floats. It reads a[:6*kc], offsets[:kc], those 32 floats of src for
+// each p, bias[:6] when bias is not empty, and the 6 rows of 32 floats at
+// c[i*ldc:], nothing else; the caller checks that every offset lies in
+// [0, len(src)-32]. Requires AVX512F.
+func convKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
 // sgemmColumn6x4FMA computes sums[6*g+i] = Σ_p ag[p*6+i]·b[p*16] for the four packed
 // 6×kc A panels a0…a3 and column 0 of the packed kc×16 B panel b (pass
 // b[j:] for column j). Each sum takes the same operations in the same

@@ -193,8 +193,9 @@ func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32
 
 // winogradTileStride returns the row length of the V and M matrices of a
 // block of tiles. The transform kernels write up to 7 tiles past the last
-// (the group of the last tile row), and the GEMM micro-kernel reads and
-// writes 16 columns from any multiple of 16 below tiles. A stride that is
+// (the group of the last tile row), and the GEMM micro-kernels read and
+// write 16 columns from any multiple of 16 below tiles, or 32 from one
+// that is at least 16 below tiles. A stride that is
 // a multiple of 1024 floats would map every row to the same L1 cache set,
 // so it is moved off such multiples.
 func winogradTileStride(tiles int) int {

@@ -273,7 +273,7 @@ func (r *winogradRun) output(ks *kernelSet, mm, private []float32, o0, o1, ty0, 
 // filters×channels by channels×tiles GEMM, computed by the implicit-GEMM
 // micro-kernel with row p of V's panel at p*tileStride, so V is never
 // packed. M has mPadded rows and V slack columns, so that every tile is a
-// full 6×16 one.
+// full 6×16 one, or a full 6×32 pair.
 func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, tiles, q0, q1 int) {
 	ts := r.tileStride
 	channels := r.p.Channels
@@ -287,15 +287,28 @@ func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, ti
 		for pc := 0; pc < channels; pc += gemmKC {
 			kc := min(gemmKC, channels-pc)
 			span := offsetSpan{min: 0, max: (kc - 1) * ts}
-			for t0 := 0; t0 < tiles; t0 += gemmNR {
+			for t0 := 0; t0 < tiles; {
+				// Two tiles go to the pair kernel when the set has one and
+				// the second holds a column below tiles; the slack past
+				// the last 16 columns covers a partial second tile.
+				cols := gemmNR
+				if ks.convTilePair != nil && tiles-t0 > gemmNR {
+					cols = 2 * gemmNR
+				}
 				src := vq[pc*ts+t0:]
 				for ic := 0; ic < r.m; ic += gemmMC {
 					mc := min(gemmMC, r.m-ic)
 					aBlock := u.block(ic, pc, mc, kc)
 					for ir := 0; ir < mc; ir += gemmMR {
-						ks.convTile(kc, aBlock[ir*kc:(ir+gemmMR)*kc], src, offsets[:kc], span, mq[(ic+ir)*ts+t0:], ts, pc > 0, nil, NoActivation)
+						a, c := aBlock[ir*kc:(ir+gemmMR)*kc], mq[(ic+ir)*ts+t0:]
+						if cols == 2*gemmNR {
+							ks.convTilePair(kc, a, src, offsets[:kc], span, c, ts, pc > 0, nil, NoActivation)
+						} else {
+							ks.convTile(kc, a, src, offsets[:kc], span, c, ts, pc > 0, nil, NoActivation)
+						}
 					}
 				}
+				t0 += cols
 			}
 		}
 	}

@@ -49,6 +49,7 @@ func main() {
 	packedKernel512()
 	wideKernel512()
 	implicitKernel512()
+	implicitWideKernel512()
 	columnKernels()
 	Generate()
 }

@@ -34,7 +34,58 @@ func wideKernel512() {
 		"32 floats at c[i*ldc:], nothing else. The caller checks those bounds.",
 		"Requires AVX512F.",
 	)
+	bPtr := Load(Param("b").Base(), GP64())
+	kc := Load(Param("kc"), GP64())
 
+	Comment("right = 16*kc floats in bytes: the offset of the right B panel.")
+	right := GP64()
+	MOVQ(kc, right)
+	SHLQ(Imm(6), right)
+
+	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b[0])
+		VMOVUPS(Mem{Base: bPtr, Index: right, Scale: 1, Disp: 4 * nr * p}, b[1])
+	}, func(steps int) {
+		ADDQ(U32(4*nr*steps), bPtr)
+	})
+}
+
+// implicitWideKernel512 emits the 6×32 AVX-512 implicit-GEMM convolution
+// micro-kernel, whose row p of B is src[offsets[p]:offsets[p]+32]: the
+// rows of two adjacent 16-pixel tiles of one output row. The 6×16
+// implicit kernel issues 8 loads (an offset, a row of B, 6 broadcasts)
+// per 6 FMAs, which keeps it from issuing an FMA on both ports every
+// cycle; here the loop issues 9 loads per 12 FMAs.
+func implicitWideKernel512() {
+	name := fmt.Sprintf("convKernel%dx%dAVX512", mr, 2*nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
+	Doc(
+		name+" computes the 6×32 tile of two 6×16 tiles side by side, each as",
+		"convKernel6x16AVX512 computes it, bit for bit: the left one with row p",
+		"of B at src[offsets[p]:offsets[p]+16] and the right one at the next 16",
+		"floats. It reads a[:6*kc], offsets[:kc], those 32 floats of src for",
+		"each p, bias[:6] when bias is not empty, and the 6 rows of 32 floats at",
+		"c[i*ldc:], nothing else; the caller checks that every offset lies in",
+		"[0, len(src)-32]. Requires AVX512F.",
+	)
+	src := Load(Param("src").Base(), GP64())
+	offsets := Load(Param("offsets").Base(), GP64())
+	kc := Load(Param("kc"), GP64())
+	off := GP64()
+	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b[0])
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 4 * nr}, b[1])
+	}, func(steps int) {
+		ADDQ(U32(8*steps), offsets)
+	})
+}
+
+// emitWideTile512 emits the k loop and the epilogue of the 6×32 kernels.
+// kc holds the number of k steps. loadB loads row p of the left and the
+// right B panel (relative to the current position) into two registers,
+// and advanceB moves B's position by some rows.
+func emitWideTile512(kc Register, loadB func(p int, b [2]VecPhysical), advanceB func(steps int)) {
 	// Register map:
 	//   Z0–Z5    left tile, even k steps, row i in Z(i)
 	//   Z6–Z11   left tile, odd k steps
@@ -44,9 +95,8 @@ func wideKernel512() {
 	//   Z26,Z27  the same for an odd step
 	//   Z28,Z29  broadcasts of A, alternating by row, so that loading the
 	//            next row's element need not wait for this row's FMAs
-	// General registers: kc counts the k steps left, and aPtr and bPtr
-	// walk the panels. The right panel is at bPtr+right. cPtr and ldc
-	// address C.
+	// General registers: kc counts the k steps left, aPtr walks the A
+	// panel, and cPtr and ldc address C. The caller's loadB keeps its own.
 	leftEven := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5}
 	leftOdd := []VecPhysical{Z6, Z7, Z8, Z9, Z10, Z11}
 	rightEven := []VecPhysical{Z12, Z13, Z14, Z15, Z16, Z17}
@@ -54,16 +104,9 @@ func wideKernel512() {
 	bRows := [2][2]VecPhysical{{Z24, Z25}, {Z26, Z27}}
 	bcast := []VecPhysical{Z28, Z29}
 
-	kc := Load(Param("kc"), GP64())
 	aPtr := Load(Param("a").Base(), GP64())
-	bPtr := Load(Param("b").Base(), GP64())
 	cPtr := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
-
-	Comment("right = 16*kc floats in bytes: the offset of the right B panel.")
-	right := GP64()
-	MOVQ(kc, right)
-	SHLQ(Imm(6), right)
 
 	Comment("Zero the four sets of accumulators.")
 	for _, set := range [][]VecPhysical{leftEven, leftOdd, rightEven, rightOdd} {
@@ -80,8 +123,7 @@ func wideKernel512() {
 			left, rightAcc = leftOdd, rightOdd
 		}
 		b := bRows[p%2]
-		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b[0])
-		VMOVUPS(Mem{Base: bPtr, Index: right, Scale: 1, Disp: 4 * nr * p}, b[1])
+		loadB(p, b)
 		for i := 0; i < mr; i++ {
 			x := bcast[i%2]
 			VBROADCASTSS(Mem{Base: aPtr, Disp: 4 * (mr*p + i)}, x)
@@ -90,9 +132,7 @@ func wideKernel512() {
 		}
 	}
 
-	emitKLoop(kc, aPtr, step, func(steps int) {
-		ADDQ(U32(4*nr*steps), bPtr)
-	}, true, "Remaining k steps, one at a time, into the even sets.", "sum")
+	emitKLoop(kc, aPtr, step, advanceB, true, "Remaining k steps, one at a time, into the even sets.", "sum")
 
 	Label("sum")
 	Comment("P = even + odd, for both tiles.")

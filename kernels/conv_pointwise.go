@@ -155,7 +155,14 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, cols, accumulate, tileEp)
 				j += cols
 			}
-			if tail != nil {
+			switch {
+			case tail == nil:
+			case j1-full <= columnMaxCols && ks.sgemmColumns != nil:
+				// The tail is a packed B panel, and the column kernel
+				// does its few columns' work, not a whole tile's: at 7×7
+				// a tile for the 49th column made a quarter of the work.
+				columnTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:(pc+kc)*gemmNR], j1-full, c[full:], n, accumulate, tileEp)
+			default:
 				implicitTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:], tailOffsets[:kc], tailSpan, c[full:], n, j1-full, accumulate, tileEp)
 			}
 		}

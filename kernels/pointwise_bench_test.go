@@ -14,6 +14,7 @@ var pointwiseLayers = []struct {
 	{"mobilenet_expand_144x24x56x56", 144, 24, 56, 56},
 	{"mobilenet_project_96x576x14x14", 96, 576, 14, 14},
 	{"mobilenet_expand_960x160x7x7", 960, 160, 7, 7},
+	{"mobilenet_project_160x960x7x7", 160, 960, 7, 7},
 	{"squeezenet_squeeze_16x128x55x55", 16, 128, 55, 55},
 	{"squeezenet_classifier_1000x512x13x13", 1000, 512, 13, 13},
 	{"resnet_256x64x56x56", 256, 64, 56, 56},

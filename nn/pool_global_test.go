@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/simdnn/simdnn/kernels"
 )
 
 // refGlobalPool returns the float64 mean and Go-max of each plane of x
@@ -144,5 +146,31 @@ func TestGlobalPoolsValidation(t *testing.T) {
 		wantError(t, l, "input X has element type int64, want float32", xInt)
 		wantError(t, l, "input X is missing", nil)
 		wantError(t, l, "got 2 inputs, want 1", x, x)
+	}
+}
+
+// TestGlobalAveragePoolSplitBitwise checks that splitting the planes
+// across threads gives the bits of one thread and stays close to the
+// float64 reference. 21 planes do not divide evenly into 2, 3 or 5 parts.
+func TestGlobalAveragePoolSplitBitwise(t *testing.T) {
+	defer kernels.SetThreads(0)
+	rng := rand.New(rand.NewPCG(85, 86))
+	x := randomTensor(t, rng, 3, 7, 130, 131)
+	if len(x.Data) < 5*minSplitElements {
+		t.Fatalf("input of %d elements is too small for 5 parts", len(x.Data))
+	}
+	wantMean, _ := refGlobalPool(x)
+
+	kernels.SetThreads(1)
+	want := forwardOne(t, GlobalAveragePool{NodeName: "gap1"}, x)
+	checkClose(t, "one thread", want.Data, wantMean, averageTolerance(wantMean))
+	for _, threads := range []int{2, 3, 5} {
+		kernels.SetThreads(threads)
+		got := forwardOne(t, GlobalAveragePool{NodeName: "gap1"}, x)
+		for i := range got.Data {
+			if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Fatalf("%d threads: mean %d = %v, one thread gives %v", threads, i, got.Data[i], want.Data[i])
+			}
+		}
 	}
 }

@@ -7,24 +7,37 @@ package kernels
 // checkTile panics unless a and b hold packed panels of kc steps and c a
 // full gemmMR×gemmNR tile with leading dimension ldc.
 func checkTile(kc int, a, b, c []float32, ldc int) {
-	if kc < 1 || len(a) < gemmMR*kc || len(b) < gemmNR*kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+	if !panelFits(a, gemmMR, kc) || !panelFits(b, gemmNR, kc) || !tileFits(c, ldc, gemmNR) {
 		panic("kernels: GEMM micro-kernel called with panels or C shorter than its tile")
 	}
 }
 
 // checkTilePair is checkTile for the tile of two adjacent B panels.
 func checkTilePair(kc int, a, b, c []float32, ldc int) {
-	if kc < 1 || len(a) < gemmMR*kc || len(b) < 2*gemmNR*kc || ldc < 2*gemmNR || len(c) < (gemmMR-1)*ldc+2*gemmNR {
+	if !panelFits(a, gemmMR, kc) || !panelFits(b, 2*gemmNR, kc) || !tileFits(c, ldc, 2*gemmNR) {
 		panic("kernels: GEMM micro-kernel called with panels or C shorter than its pair of tiles")
 	}
+}
+
+// panelFits reports whether panel holds kc ≥ 1 steps of rows floats each.
+// It divides instead of multiplying, so a huge kc cannot wrap around.
+func panelFits(panel []float32, rows, kc int) bool {
+	return kc >= 1 && len(panel)/rows >= kc
+}
+
+// tileFits reports whether c holds gemmMR rows of width floats, ldc ≥
+// width floats apart. It divides instead of multiplying, so a huge ldc
+// cannot wrap around.
+func tileFits(c []float32, ldc, width int) bool {
+	return ldc >= width && len(c) >= width && (len(c)-width)/(gemmMR-1) >= ldc
 }
 
 // checkColumns panics unless a0…a3 hold packed A panels of kc steps, b
 // column 0 of a packed B panel of kc steps, and sums the sums of four
 // panels.
 func checkColumns(kc int, a0, a1, a2, a3, b, sums []float32) {
-	short := func(a []float32) bool { return len(a) < gemmMR*kc }
-	if kc < 1 || short(a0) || short(a1) || short(a2) || short(a3) || len(b) < gemmNR*(kc-1)+1 || len(sums) < 4*gemmMR {
+	short := func(a []float32) bool { return !panelFits(a, gemmMR, kc) }
+	if kc < 1 || short(a0) || short(a1) || short(a2) || short(a3) || len(b) < 1 || (len(b)-1)/gemmNR < kc-1 || len(sums) < 4*gemmMR {
 		panic("kernels: GEMM column kernel called with panels or sums shorter than its tiles")
 	}
 }

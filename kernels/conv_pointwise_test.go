@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -26,6 +27,43 @@ func TestConvPointwiseMatchesDirect(t *testing.T) {
 					runConvCase(t, rng, convCase{m: s.m, c: s.c, h: s.h, w: s.w, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, bias: flags[0], relu: flags[1]})
 				}
 			}
+		}
+	})
+}
+
+// TestConvPointwiseTailKeepsNaN checks that the last one to three columns,
+// which the column kernel computes, give the same NaN bits as a full tile:
+// with ReLU6, and when two k blocks each add a different NaN.
+func TestConvPointwiseTailKeepsNaN(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		const m, n = 6, 17
+		nan0, nan1, nan2 := math.Float32frombits(0x7fc00000), math.Float32frombits(0x7fc00001), math.Float32frombits(0x7fc00002)
+		p := Conv2DParams{Channels: 1, Height: 1, Width: n, KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1,
+			DilationH: 1, DilationW: 1, OutH: 1, OutW: n}
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = nan0
+		}
+		dst := make([]float32, m*n)
+		Conv2D(dst, src, []float32{1, 1, 1, 1, 1, 1}, nil, m, p, CappedReLU(6))
+		if full, tail := math.Float32bits(dst[0]), math.Float32bits(dst[n-1]); full != tail {
+			t.Errorf("ReLU6: column 0 = %#x, column %d = %#x", full, n-1, tail)
+		}
+
+		const k = 300
+		p.Channels = k
+		src = make([]float32, k*n)
+		for j := 0; j < n; j++ {
+			src[j] = nan1
+			src[280*n+j] = nan2
+		}
+		weights := make([]float32, m*k)
+		for i := range weights {
+			weights[i] = 1
+		}
+		Conv2D(dst, src, weights, nil, m, p, NoActivation)
+		if full, tail := math.Float32bits(dst[0]), math.Float32bits(dst[n-1]); full != tail {
+			t.Errorf("two k blocks: column 0 = %#x, column %d = %#x", full, n-1, tail)
 		}
 	})
 }

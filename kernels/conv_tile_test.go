@@ -116,9 +116,16 @@ func TestConvTilePairChecksBounds(t *testing.T) {
 			{"short offsets", func() { impl.convTilePair(kc, a, src, offsets[:kc-1], span, c, ldc, false, nil, NoActivation) }},
 			{"ldc below 2 nr", func() { impl.convTilePair(kc, a, src, offsets, span, c, ldc-1, false, nil, NoActivation) }},
 			{"short c", func() { impl.convTilePair(kc, a, src, offsets, span, c[:len(c)-1], ldc, false, nil, NoActivation) }},
-			{"short bias", func() { impl.convTilePair(kc, a, src, offsets, span, c, ldc, false, make([]float32, gemmMR-1), NoActivation) }},
+			{"short bias", func() {
+				impl.convTilePair(kc, a, src, offsets, span, c, ldc, false, make([]float32, gemmMR-1), NoActivation)
+			}},
 			{"last tap's right tile past src", func() { impl.convTilePair(kc, a, src[:len(src)-1], offsets, span, c, ldc, false, nil, NoActivation) }},
-			{"negative tap", func() { impl.convTilePair(kc, a, src, offsets, offsetSpan{min: -1, max: span.max}, c, ldc, false, nil, NoActivation) }},
+			{"ldc whose 5 rows wrap around", func() {
+				impl.convTilePair(kc, a, src, offsets, span, c, 3689348814741910324, false, nil, NoActivation)
+			}},
+			{"negative tap", func() {
+				impl.convTilePair(kc, a, src, offsets, offsetSpan{min: -1, max: span.max}, c, ldc, false, nil, NoActivation)
+			}},
 		})
 	})
 }

@@ -54,7 +54,9 @@ type kernelSet struct {
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
 	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. span holds the
 	// smallest and largest of offsets[:kc], which the caller computes once
-	// for many tiles so that the bounds check costs nothing per tile.
+	// for many tiles so that the bounds check costs nothing per tile. The
+	// wrappers check src through span alone: a span that does not match
+	// offsets lets the assembly read outside src.
 	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
 	// convTilePair, when not nil, computes the two tiles of convTile whose

@@ -185,7 +185,7 @@ func winogradOutputChecked(dst []float32, dstStride int, src []float32, srcStrid
 // checkConvTile panics unless the panels, C, the bias and, through span,
 // every tap's 16 floats in src are inside their slices.
 func checkConvTile(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, bias []float32) {
-	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < gemmNR || len(c) < (gemmMR-1)*ldc+gemmNR {
+	if !panelFits(a, gemmMR, kc) || len(offsets) < kc || !tileFits(c, ldc, gemmNR) {
 		panic("kernels: convolution micro-kernel called with panels or C shorter than its tile")
 	}
 	checkBias(bias)
@@ -197,7 +197,7 @@ func checkConvTile(kc int, a, src []float32, offsets []int, span offsetSpan, c [
 // checkConvTilePair is checkConvTile for the pair of tiles of
 // convTilePair: 32 columns of C and 32 floats of src per tap.
 func checkConvTilePair(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, bias []float32) {
-	if kc < 1 || len(a) < gemmMR*kc || len(offsets) < kc || ldc < 2*gemmNR || len(c) < (gemmMR-1)*ldc+2*gemmNR {
+	if !panelFits(a, gemmMR, kc) || len(offsets) < kc || !tileFits(c, ldc, 2*gemmNR) {
 		panic("kernels: convolution micro-kernel called with panels or C shorter than its pair of tiles")
 	}
 	checkBias(bias)

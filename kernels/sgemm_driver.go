@@ -255,9 +255,11 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 // last panel of the block, with the column kernel, and stores them at c[0]
 // as edgeTile would. The kernel takes four A panels per call. Past the
 // last panel it is passed the last one again, and those sums are dropped.
-// NOTE: when both C and the product are NaN, Go's += may pass on C's NaN
-// where the tile kernel passes on the product's. Every other result is
-// the same bit for bit.
+// C, the bias and the activation are applied in Go in the tile kernels'
+// order. Written as v = v + c, the sum of two NaNs keeps the product's NaN
+// as the tile kernels do (c += v kept C's), and Activation.value keeps a
+// NaN's bits where the clamp kernel would replace them.
+// TestConvPointwiseTailKeepsNaN checks both.
 func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanel []float32, nr int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	panels := (mc + gemmMR - 1) / gemmMR
 	sums := ws.sums[:]
@@ -273,13 +275,14 @@ func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int,
 			ks.sgemmColumns(kc, a[0], a[1], a[2], a[3], bPanel[j:], sums)
 			for i, v := range sums[:rows] {
 				if accumulate {
-					tile[i*ldc+j] += v
-				} else {
-					tile[i*ldc+j] = v
+					v = v + tile[i*ldc+j]
 				}
+				if ep.bias != nil {
+					v = v + ep.bias[first*gemmMR+i]
+				}
+				tile[i*ldc+j] = ep.act.value(v)
 			}
 		}
-		ep.apply(tile, ldc, first*gemmMR, rows, nr)
 	}
 }
 

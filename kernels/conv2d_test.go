@@ -222,27 +222,44 @@ func TestConv2DEdgeRowsMatchFullTiles(t *testing.T) {
 }
 
 // TestConv2DThreadCountBitwise checks that the parallel split gives the
-// same bits as one goroutine, bias and ReLU included.
+// same bits as one goroutine, bias and ReLU included. The stem-like cases
+// have padded inputs large enough to be copied on several threads, at
+// strides 2 and 3.
 func TestConv2DThreadCountBitwise(t *testing.T) {
 	defer SetThreads(0)
 	rng := rand.New(rand.NewPCG(35, 36))
-	tc := convCase{m: 64, c: 32, h: 30, w: 30, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true}
-	p := tc.params()
-	src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
-	weights := randomFloats(rng, tc.m*p.k(), 0)
-	bias := randomFloats(rng, tc.m, 0)
-	n := p.OutH * p.OutW
+	cases := []convCase{
+		{m: 64, c: 32, h: 30, w: 30, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true, relu: true},
+		{m: 16, c: 3, h: 224, w: 224, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, bias: true, relu: true},
+		{m: 8, c: 3, h: 101, w: 230, kh: 7, kw: 7, sh: 3, sw: 3, dh: 1, dw: 1, pt: 3, pl: 3, pb: 3, pr: 3, bias: true, relu: true},
+	}
+	for _, tc := range cases {
+		p := tc.params()
+		src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+		weights := randomFloats(rng, tc.m*p.k(), 0)
+		bias := randomFloats(rng, tc.m, 0)
+		n := p.OutH * p.OutW
 
-	SetThreads(1)
-	want := make([]float32, tc.m*n)
-	Conv2D(want, src, weights, bias, tc.m, p, ReLUActivation)
-	for _, threads := range []int{2, 5} {
-		SetThreads(threads)
-		got := make([]float32, tc.m*n)
-		Conv2D(got, src, weights, bias, tc.m, p, ReLUActivation)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("threads=%d: output %d = %v, one thread gives %v", threads, i, got[i], want[i])
+		SetThreads(1)
+		want := make([]float32, tc.m*n)
+		Conv2D(want, src, weights, bias, tc.m, p, ReLUActivation)
+		for _, threads := range []int{2, 5} {
+			SetThreads(threads)
+			// The padded copy comes from the scratch pool: poison the
+			// buffer that the call will get, so that a row the copy
+			// misses shows.
+			stale := newImageB(src, p)
+			for i := range stale.padded {
+				stale.padded[i] = float32(math.NaN())
+			}
+			putScratch(stale.padded)
+
+			got := make([]float32, tc.m*n)
+			Conv2D(got, src, weights, bias, tc.m, p, ReLUActivation)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v, threads=%d: output %d = %v, one thread gives %v", p, threads, i, got[i], want[i])
+				}
 			}
 		}
 	}

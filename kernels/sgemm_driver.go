@@ -256,10 +256,8 @@ func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, 
 // as edgeTile would. The kernel takes four A panels per call. Past the
 // last panel it is passed the last one again, and those sums are dropped.
 // C, the bias and the activation are applied in Go in the tile kernels'
-// order. Written as v = v + c, the sum of two NaNs keeps the product's NaN
-// as the tile kernels do (c += v kept C's), and Activation.value keeps a
-// NaN's bits where the clamp kernel would replace them.
-// TestConvPointwiseTailKeepsNaN checks both.
+// order, with addToProduct and Activation.value, which keep a NaN's bits
+// as the tile kernels do (the clamp kernel would replace them).
 func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanel []float32, nr int, c []float32, ldc int, accumulate bool, ep epilogue) {
 	panels := (mc + gemmMR - 1) / gemmMR
 	sums := ws.sums[:]
@@ -275,15 +273,27 @@ func columnTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int,
 			ks.sgemmColumns(kc, a[0], a[1], a[2], a[3], bPanel[j:], sums)
 			for i, v := range sums[:rows] {
 				if accumulate {
-					v = v + tile[i*ldc+j]
+					v = addToProduct(v, tile[i*ldc+j])
 				}
 				if ep.bias != nil {
-					v = v + ep.bias[first*gemmMR+i]
+					v = addToProduct(v, ep.bias[first*gemmMR+i])
 				}
 				tile[i*ldc+j] = ep.act.value(v)
 			}
 		}
 	}
+}
+
+// addToProduct returns p + x, or p itself when p is NaN. The assembly
+// kernels add C and the bias to the product as the first operand, which
+// is the NaN that x86 and Arm return when both operands are NaN. Go leaves
+// that choice to the compiler: v + c kept C's NaN under -race and the
+// product's without it.
+func addToProduct(p, x float32) float32 {
+	if p != p {
+		return p
+	}
+	return p + x
 }
 
 // edgeTile computes the top-left mr×nr corner of a tile in ws.edge and

@@ -23,10 +23,10 @@ func sgemmKernelGeneric(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	for i := 0; i < gemmMR; i++ {
 		ci := (*[gemmNR]float32)(c[i*ldc:])
 		if accumulate {
-			// P + C, in the assembly kernels' order, which decides the
-			// NaN of a sum of two NaNs.
+			// P + C, with P's NaN when both are NaN, as the assembly
+			// kernels give.
 			for j := range ci {
-				ci[j] = acc[i][j] + ci[j]
+				ci[j] = addToProduct(acc[i][j], ci[j])
 			}
 		} else {
 			*ci = acc[i]

@@ -93,12 +93,7 @@ func convImplicitRows(dst []float32, image imageB, weights aSource, m int, offse
 			for y := y0; y < y1; y++ {
 				rowBase := image.pixelOffset(y, 0)
 				for x := 0; x < p.OutW; {
-					// Two full tiles side by side go to the pair kernel
-					// when the set has one.
-					cols := min(gemmNR, p.OutW-x)
-					if ks.convTilePair != nil && p.OutW-x >= 2*gemmNR {
-						cols = 2 * gemmNR
-					}
+					cols := ks.convCols(p.OutW - x)
 					// Every read of the kernels lies in [base, base+maxOffset+cols)
 					// for a full tile or pair, and in [base, base+maxOffset+16)
 					// for a partial one: inside padded thanks to its slack.
@@ -124,11 +119,7 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 			if ep.bias != nil {
 				bias = ep.bias[ir : ir+gemmMR]
 			}
-			if cols == 2*gemmNR {
-				ks.convTilePair(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
-			} else {
-				ks.convTile(kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
-			}
+			ks.convTiles(cols, kc, aPanel, src, offsets, span, c[ir*ldc:], ldc, accumulate, bias, ep.act)
 			continue
 		}
 
@@ -144,6 +135,26 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 			storeEdge(c[ir*ldc+x:], ldc, edge, rows, w)
 		}
 	}
+}
+
+// convCols returns the number of columns, out of left remaining, that the
+// next convTiles call covers: 2*gemmNR when the set has a pair kernel and
+// two full tiles fit, else min(gemmNR, left).
+func (ks *kernelSet) convCols(left int) int {
+	if ks.convTilePair != nil && left >= 2*gemmNR {
+		return 2 * gemmNR
+	}
+	return min(gemmNR, left)
+}
+
+// convTiles computes a full tile with convTile, or, when cols is
+// 2*gemmNR, two side by side with convTilePair.
+func (ks *kernelSet) convTiles(cols, kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
+	if cols == 2*gemmNR {
+		ks.convTilePair(kc, a, src, offsets, span, c, ldc, accumulate, bias, act)
+		return
+	}
+	ks.convTile(kc, a, src, offsets, span, c, ldc, accumulate, bias, act)
 }
 
 // offsetSpan is the smallest and the largest of a set of tap offsets.

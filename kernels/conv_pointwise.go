@@ -148,10 +148,7 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 			}
 			c := dst[ic*n:]
 			for j := j0; j < full; {
-				cols := gemmNR
-				if ks.convTilePair != nil && full-j >= 2*gemmNR {
-					cols = 2 * gemmNR
-				}
+				cols := ks.convCols(full - j)
 				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, cols, accumulate, tileEp)
 				j += cols
 			}

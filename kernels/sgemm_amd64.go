@@ -48,7 +48,7 @@ func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c [
 // of B at src[offsets[p]:offsets[p]+16] and the right one at the next 16
 // floats. It reads a[:6*kc], offsets[:kc], those 32 floats of src for
 // each p, bias[:6] when bias is not empty, and the 6 rows of 32 floats at
-// c[i*ldc:], nothing else; the caller checks that every offset lies in
+// c[i*ldc:], nothing else. The caller checks that every offset lies in
 // [0, len(src)-32]. Requires AVX512F.
 func convKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 

@@ -288,24 +288,15 @@ func (r *winogradRun) products(ks *kernelSet, mm, v []float32, offsets []int, ti
 			kc := min(gemmKC, channels-pc)
 			span := offsetSpan{min: 0, max: (kc - 1) * ts}
 			for t0 := 0; t0 < tiles; {
-				// Two tiles go to the pair kernel when the set has one and
-				// the second holds a column below tiles; the slack past
-				// the last 16 columns covers a partial second tile.
-				cols := gemmNR
-				if ks.convTilePair != nil && tiles-t0 > gemmNR {
-					cols = 2 * gemmNR
-				}
+				// Columns are counted in whole tiles, because the slack
+				// past the last 16 columns covers a partial tile.
+				cols := ks.convCols(roundUp(tiles, gemmNR) - t0)
 				src := vq[pc*ts+t0:]
 				for ic := 0; ic < r.m; ic += gemmMC {
 					mc := min(gemmMC, r.m-ic)
 					aBlock := u.block(ic, pc, mc, kc)
 					for ir := 0; ir < mc; ir += gemmMR {
-						a, c := aBlock[ir*kc:(ir+gemmMR)*kc], mq[(ic+ir)*ts+t0:]
-						if cols == 2*gemmNR {
-							ks.convTilePair(kc, a, src, offsets[:kc], span, c, ts, pc > 0, nil, NoActivation)
-						} else {
-							ks.convTile(kc, a, src, offsets[:kc], span, c, ts, pc > 0, nil, NoActivation)
-						}
+						ks.convTiles(cols, kc, aBlock[ir*kc:(ir+gemmMR)*kc], src, offsets[:kc], span, mq[(ic+ir)*ts+t0:], ts, pc > 0, nil, NoActivation)
 					}
 				}
 				t0 += cols

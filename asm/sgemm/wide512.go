@@ -54,8 +54,8 @@ func wideKernel512() {
 // micro-kernel, whose row p of B is src[offsets[p]:offsets[p]+32]: the
 // rows of two adjacent 16-pixel tiles of one output row. The 6×16
 // implicit kernel issues 8 loads (an offset, a row of B, 6 broadcasts)
-// per 6 FMAs, which keeps it from issuing an FMA on both ports every
-// cycle; here the loop issues 9 loads per 12 FMAs.
+// per 6 FMAs, too many to start an FMA on both ports every cycle. This
+// loop issues 9 loads per 12 FMAs.
 func implicitWideKernel512() {
 	name := fmt.Sprintf("convKernel%dx%dAVX512", mr, 2*nr)
 	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
@@ -65,7 +65,7 @@ func implicitWideKernel512() {
 		"of B at src[offsets[p]:offsets[p]+16] and the right one at the next 16",
 		"floats. It reads a[:6*kc], offsets[:kc], those 32 floats of src for",
 		"each p, bias[:6] when bias is not empty, and the 6 rows of 32 floats at",
-		"c[i*ldc:], nothing else; the caller checks that every offset lies in",
+		"c[i*ldc:], nothing else. The caller checks that every offset lies in",
 		"[0, len(src)-32]. Requires AVX512F.",
 	)
 	src := Load(Param("src").Base(), GP64())

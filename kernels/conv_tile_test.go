@@ -64,14 +64,7 @@ func TestConvTilePairMatchesTwoTiles(t *testing.T) {
 		rng := rand.New(rand.NewPCG(43, 44))
 		for _, atEnd := range []bool{true, false} {
 			for _, kc := range []int{1, 2, 3, 4, 5, 7, 8, 9, 63, 256} {
-				const imageLen = 1000
-				src := guardedCopy(t, randomFloats(rng, imageLen, 50), atEnd)
-				offsets := make([]int, kc)
-				for p := range offsets {
-					offsets[p] = rng.IntN(imageLen - 2*gemmNR + 1)
-				}
-				offsets[0] = 0
-				offsets[kc-1] = imageLen - 2*gemmNR
+				src, offsets := pairTaps(t, rng, kc, atEnd)
 				span := spanOf(offsets)
 				a := guardedCopy(t, randomFloats(rng, gemmMR*kc, 50), atEnd)
 				bias := guardedCopy(t, randomFloats(rng, gemmMR, 4), atEnd)
@@ -95,6 +88,21 @@ func TestConvTilePairMatchesTwoTiles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// pairTaps returns a guarded image and kc random taps of a pair of
+// tiles in it. The first and last taps read the image's first and last
+// 32 floats, so a read past them faults.
+func pairTaps(t *testing.T, rng *rand.Rand, kc int, atEnd bool) ([]float32, []int) {
+	const imageLen = 1000
+	src := guardedCopy(t, randomFloats(rng, imageLen, 50), atEnd)
+	offsets := make([]int, kc)
+	for p := range offsets {
+		offsets[p] = rng.IntN(imageLen - 2*gemmNR + 1)
+	}
+	offsets[0] = 0
+	offsets[kc-1] = imageLen - 2*gemmNR
+	return src, offsets
 }
 
 // TestConvTilePairChecksBounds checks that the pair kernel's wrapper

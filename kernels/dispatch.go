@@ -67,6 +67,13 @@ type kernelSet struct {
 	// ports busy.
 	convTilePair func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
+	// convTilePairPack, when not nil, is convTilePair that also copies the
+	// 32 floats of each row of B it reads into packed[:2*gemmNR*kc]. The
+	// copy has the layout of two packed B panels, which the set's
+	// sgemmTilePair (then required) reads. With several A panels per
+	// column block, only the first panel reads the image.
+	convTilePairPack func(kc int, a, src []float32, offsets []int, span offsetSpan, packed, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
+
 	// convTileBorrowed is set when convTile is the generic kernel standing
 	// in for a missing one; convolution then prefers the packed path,
 	// which uses the set's own micro-kernel.
@@ -87,10 +94,13 @@ type kernelSet struct {
 
 	// pointwisePackMinFilters is convPackMinFilters for pointwise
 	// convolutions, which the in-place kernel reads without a padded
-	// copy. 0 means never. With AVX-512, packing lets the pair kernel run,
-	// which paid from 256 filters on in BenchmarkConv1x1 (ResNet's
-	// 256×64 layer at 56×56 and SqueezeNet's 1000-filter classifier took
-	// 15–35 % less time) and cost up to 3× the time with 16 filters.
+	// copy. 0 means never. With AVX-512, convTilePairPack packs each
+	// block of 32 columns in place once per A block. Packing the whole
+	// image first pays only when many A blocks re-read each block, from
+	// about 768 filters in BenchmarkConv1x1. Packed, MobileNetV2's
+	// 960×160 layer at 7×7 and SqueezeNet's 1000-filter classifier took
+	// 2–6 % less time, and layers of 256–576 filters 3–12 % more. With
+	// 16 filters packing took twice the time.
 	pointwisePackMinFilters int
 
 	// wideGEMM is set when the GEMM micro-kernel does twice the AVX2

@@ -44,8 +44,9 @@ var avx512Kernels = func() kernelSet {
 	s.sgemmColumns = sgemmColumnsAVX512
 	s.convTile = convTileAVX512
 	s.convTilePair = convTilePairAVX512
+	s.convTilePairPack = convTilePairPackAVX512
 	s.convPackMinFilters = 128
-	s.pointwisePackMinFilters = 256
+	s.pointwisePackMinFilters = 768
 	s.wideGEMM = true
 	return s
 }()
@@ -157,6 +158,16 @@ func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c 
 func convTilePairAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkConvTilePair(kc, a, src, offsets, span, c, ldc, bias)
 	convKernel6x32AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
+}
+
+// convTilePairPackAVX512 checks the bounds of convTilePairAVX512 and that
+// packed holds two B panels of kc steps.
+func convTilePairPackAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, packed, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
+	checkConvTilePair(kc, a, src, offsets, span, c, ldc, bias)
+	if !panelFits(packed, 2*gemmNR, kc) {
+		panic("kernels: convolution micro-kernel called with a packing buffer shorter than two B panels")
+	}
+	convPackKernel6x32AVX512(kc, a, src, offsets, packed, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // winogradColumnsChecked checks the bounds that winogradColumnsFMA relies

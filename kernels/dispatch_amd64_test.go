@@ -70,7 +70,7 @@ func TestAVX512SetIsComplete(t *testing.T) {
 func TestAVX2SetIsComplete(t *testing.T) {
 	v := reflect.ValueOf(avx2Kernels)
 	for i := 0; i < v.NumField(); i++ {
-		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "convTilePair" {
+		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "convTilePair" || name == "convTilePairPack" {
 			continue
 		}
 		if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {

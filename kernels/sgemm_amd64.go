@@ -52,6 +52,14 @@ func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c [
 // [0, len(src)-32]. Requires AVX512F.
 func convKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
+// convPackKernel6x32AVX512 computes the tile of convKernel6x32AVX512, bit for bit, and
+// copies row p of B into packed: its left 16 floats to packed[16*p:] and
+// its right 16 floats to packed[16*(kc+p):], the layout of two packed B
+// panels. It reads what convKernel6x32AVX512 reads, writes packed[:32*kc]
+// and the 6 rows of 32 floats at c[i*ldc:], nothing else. The caller
+// checks those bounds. Requires AVX512F.
+func convPackKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, packed []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
 // sgemmColumn6x4FMA computes sums[6*g+i] = Σ_p ag[p*6+i]·b[p*16] for the four packed
 // 6×kc A panels a0…a3 and column 0 of the packed kc×16 B panel b (pass
 // b[j:] for column j). Each sum takes the same operations in the same

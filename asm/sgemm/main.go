@@ -50,6 +50,7 @@ func main() {
 	wideKernel512()
 	implicitKernel512()
 	implicitWideKernel512()
+	implicitWidePackKernel512()
 	columnKernels()
 	Generate()
 }

@@ -81,6 +81,49 @@ func implicitWideKernel512() {
 	})
 }
 
+// implicitWidePackKernel512 emits implicitWideKernel512 that also stores
+// each row of B it loads into a packed pair of B panels, in the layout of
+// the 6×32 GEMM kernel. A convolution with several A panels then reads
+// the image once per column block: this kernel computes the first panel's
+// tile and packs B on the way, and the packed kernel computes the others
+// from L1. Rows of B read in place cost more than packed ones, because
+// their loads straddle cache lines and each tap of a pointwise layer
+// lies on a page of its own. The two stores per k step fit in the store
+// ports' spare cycles.
+func implicitWidePackKernel512() {
+	name := fmt.Sprintf("convPackKernel%dx%dAVX512", mr, 2*nr)
+	TEXT(name, NOSPLIT, "func(kc int, a, src []float32, offsets []int, packed, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
+	Doc(
+		name+" computes the tile of convKernel6x32AVX512, bit for bit, and",
+		"copies row p of B into packed: its left 16 floats to packed[16*p:] and",
+		"its right 16 floats to packed[16*(kc+p):], the layout of two packed B",
+		"panels. It reads what convKernel6x32AVX512 reads, writes packed[:32*kc]",
+		"and the 6 rows of 32 floats at c[i*ldc:], nothing else. The caller",
+		"checks those bounds. Requires AVX512F.",
+	)
+	src := Load(Param("src").Base(), GP64())
+	offsets := Load(Param("offsets").Base(), GP64())
+	packed := Load(Param("packed").Base(), GP64())
+	kc := Load(Param("kc"), GP64())
+
+	Comment("right = 16*kc floats in bytes: the offset of the right packed panel.")
+	right := GP64()
+	MOVQ(kc, right)
+	SHLQ(Imm(6), right)
+
+	off := GP64()
+	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b[0])
+		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 4 * nr}, b[1])
+		VMOVUPS(b[0], Mem{Base: packed, Disp: 4 * nr * p})
+		VMOVUPS(b[1], Mem{Base: packed, Index: right, Scale: 1, Disp: 4 * nr * p})
+	}, func(steps int) {
+		ADDQ(U32(8*steps), offsets)
+		ADDQ(U32(4*nr*steps), packed)
+	})
+}
+
 // emitWideTile512 emits the k loop and the epilogue of the 6×32 kernels.
 // kc holds the number of k steps. loadB loads row p of the left and the
 // right B panel (relative to the current position) into two registers,

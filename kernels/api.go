@@ -74,7 +74,7 @@ func MaxPool3x3Stride2(dst, src []float32, h, w, outH, outW, pad int) {
 	if outH == 0 || outW == 0 {
 		return
 	}
-	impl.maxPool3x3Stride2(dst[:outH*outW], src[:h*w], h, w, outH, outW, pad)
+	impl.maxPool3x3Stride2(dst[:outH*outW], src[:h*w], h, w, outH, outW, pad, pad)
 }
 
 // Clamp stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with

@@ -36,8 +36,8 @@ type kernelSet struct {
 	maxPairs func(dst, src []float32)
 
 	// maxPool3x3Stride2 is the plane kernel of MaxPool3x3Stride2, which
-	// checks its bounds.
-	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, pad int)
+	// checks its bounds, with top rows and left columns of padding.
+	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, top, left int)
 
 	clamp   func(dst, src []float32, lo, hi float32)
 	tapsRow func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)

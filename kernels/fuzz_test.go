@@ -164,9 +164,9 @@ func FuzzClamp(f *testing.F) {
 }
 
 // FuzzMaxPool3x3Stride2 reads a plane of width 1 + widthSeed%40 from data,
-// as many whole rows as it holds. It pools the plane with pad 1 if padded
-// and pad 0 otherwise, to an output size chosen by outHSeed and outWSeed
-// among those MaxPool3x3Stride2 accepts.
+// as many whole rows as it holds. It pools the plane with a left padding
+// of 1 if padded and 0 otherwise, and with both top paddings, to an output
+// size chosen by outHSeed and outWSeed among those the kernel accepts.
 func FuzzMaxPool3x3Stride2(f *testing.F) {
 	specials := bytesFromFloats(append(append(append([]float32(nil), specialValues...), specialValues...), specialValues...)...)
 	ramp := bytesFromFloats(-1, 2, -3, 4, -5, 6, -7, 8, -9, 10, -11, 12, -13, 14, -15, 16, -17, 18, -19, 20)
@@ -183,21 +183,23 @@ func FuzzMaxPool3x3Stride2(f *testing.F) {
 			return
 		}
 		src := all[:h*w]
-		pad := 0
+		left := 0
 		if padded {
-			pad = 1
+			left = 1
 		}
-		outH := 1 + int(outHSeed)%((h-1+pad)/2+1)
-		outW := 1 + int(outWSeed)%((w-1+pad)/2+1)
-		want := make([]float32, outH*outW)
-		maxPool3x3Stride2Generic(want, src, h, w, outH, outW, pad)
-		for _, ks := range assemblyKernels() {
-			got := make([]float32, outH*outW)
-			ks.maxPool3x3Stride2(got, src, h, w, outH, outW, pad)
-			for k := range got {
-				if !sameFloat(got[k], want[k]) {
-					t.Fatalf("%s: %dx%d to %dx%d, pad %d: output (%d, %d) = %v, generic %v",
-						ks.name, h, w, outH, outW, pad, k/outW, k%outW, got[k], want[k])
+		for top := range 2 {
+			outH := 1 + int(outHSeed)%((h-1+top)/2+1)
+			outW := 1 + int(outWSeed)%((w-1+left)/2+1)
+			want := make([]float32, outH*outW)
+			maxPool3x3Stride2Generic(want, src, h, w, outH, outW, top, left)
+			for _, ks := range assemblyKernels() {
+				got := make([]float32, outH*outW)
+				ks.maxPool3x3Stride2(got, src, h, w, outH, outW, top, left)
+				for k := range got {
+					if !sameFloat(got[k], want[k]) {
+						t.Fatalf("%s: %dx%d to %dx%d, padding %d top and %d left: output (%d, %d) = %v, generic %v",
+							ks.name, h, w, outH, outW, top, left, k/outW, k%outW, got[k], want[k])
+					}
 				}
 			}
 		}

@@ -149,6 +149,8 @@ func TestSgemmAtGuardPages(t *testing.T) {
 // size of planes whose rows take the scalar path only (w < 17 with pad 0,
 // w < 18 with pad 1) and the vector blocks, with the plane ending at a
 // guard page (atEnd) or starting right after one, and the output likewise.
+// The plane kernel also runs with the other top padding, as a fused
+// convolution calls it on bands of rows, against the generic kernel.
 func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(25, 26))
@@ -167,6 +169,22 @@ func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
 										t.Fatalf("%dx%d to %dx%d, pad %d, atEnd=%v: output (%d, %d) = %v, want %v",
 											h, w, outH, outW, pad, atEnd, k/outW, k%outW, dst[k], want[k])
 									}
+								}
+							}
+						}
+
+						top := 1 - pad
+						for outH := 1; outH <= (h-1+top)/2+1; outH++ {
+							outW := (w-1+pad)/2 + 1
+							src := guardedCopy(t, randomFloats(rng, h*w, 5), atEnd)
+							dst := guardedFloats(t, outH*outW, atEnd)
+							impl.maxPool3x3Stride2(dst, src, h, w, outH, outW, top, pad)
+							want := make([]float32, outH*outW)
+							maxPool3x3Stride2Generic(want, src, h, w, outH, outW, top, pad)
+							for k := range dst {
+								if !sameFloat(dst[k], want[k]) {
+									t.Fatalf("%dx%d to %dx%d, padding %d top and %d left, atEnd=%v: output (%d, %d) = %v, generic %v",
+										h, w, outH, outW, top, pad, atEnd, k/outW, k%outW, dst[k], want[k])
 								}
 							}
 						}

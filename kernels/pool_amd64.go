@@ -18,13 +18,13 @@ func maxPairsAVX2(dst []float32, src []float32)
 
 // maxPool3x3Stride2AVX2 stores in dst[i*outW+j], for i < outH and j < outW,
 // the maximum with Go's max semantics of src[r*w+c] over the rows r in
-// [2i-pad, 2i-pad+2] and the columns c in [2j-pad, 2j-pad+2] that lie in
+// [2i-top, 2i-top+2] and the columns c in [2j-left, 2j-left+2] that lie in
 // [0, h) and [0, w). It reads src[:h*w], writes dst[:outH*outW] and nothing
-// else. The caller checks those lengths, pad is 0 or 1, h >= 1, w >= 1
-// and that every window has an input row and column:
-// 2*(outH-1)-pad < h and 2*(outW-1)-pad < w. dst must not overlap src.
+// else. The caller checks those lengths, that top and left are 0 or 1,
+// h >= 1, w >= 1 and that every window has an input row and column:
+// 2*(outH-1)-top < h and 2*(outW-1)-left < w. dst must not overlap src.
 // Requires AVX and AVX2.
-func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, pad int)
+func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, top int, left int)
 
 // clampAVX2 stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with
 // the semantics of Go's built-in min and max. It reads src[:len(src)],

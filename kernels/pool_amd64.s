@@ -135,9 +135,9 @@ DATA maxPoolBlockLeftIndex<>+24(SB)/4, $0x00000003
 DATA maxPoolBlockLeftIndex<>+28(SB)/4, $0x00000006
 GLOBL maxPoolBlockLeftIndex<>(SB), RODATA|NOPTR, $32
 
-// func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, pad int)
+// func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, top int, left int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·maxPool3x3Stride2AVX2(SB), NOSPLIT, $0-88
+TEXT ·maxPool3x3Stride2AVX2(SB), NOSPLIT, $0-96
 	VPCMPEQD Y0, Y0, Y0
 	VPSRLD   $0x01, Y0, Y0
 	XORQ     AX, AX
@@ -151,7 +151,7 @@ row:
 	DECQ    DX
 	MOVQ    w+56(FP), BX
 	SHLQ    $0x02, BX
-	MOVQ    pad+80(FP), SI
+	MOVQ    top+80(FP), SI
 	LEAQ    (AX)(AX*1), DI
 	SUBQ    SI, DI
 	XORQ    R8, R8
@@ -176,14 +176,15 @@ row:
 	MOVQ    AX, BX
 	IMULQ   CX, BX
 	LEAQ    (DX)(BX*4), DX
-	MOVQ    w+56(FP), BX
-	LEAQ    -1(BX)(SI*1), R10
+	MOVQ    left+88(FP), BX
+	MOVQ    w+56(FP), SI
+	LEAQ    -1(SI)(BX*1), R10
 	SHRQ    $0x01, R10
 	CMPQ    R10, CX
 	CMOVQGT CX, R10
-	DECQ    BX
+	DECQ    SI
 	XORQ    R11, R11
-	TESTQ   SI, SI
+	TESTQ   BX, BX
 	JNZ     padded
 	CMPQ    R10, $0x08
 	JL      scalar
@@ -244,21 +245,21 @@ padded:
 
 	// Windows j to j+7 per iteration.
 vector:
-	LEAQ 8(R11), SI
-	CMPQ SI, R10
+	LEAQ 8(R11), BX
+	CMPQ BX, R10
 	JLE  block
 	CMPQ R11, R10
 	JGE  scalar
 	LEAQ -8(R10), R11
 
 block:
-	MOVQ    pad+80(FP), SI
-	NEGQ    SI
-	LEAQ    (SI)(R11*2), SI
-	VMOVUPS (DI)(SI*4), Y1
-	VMOVUPS 32(DI)(SI*4), Y2
-	VMOVUPS 8(DI)(SI*4), Y3
-	VMOVUPS 36(DI)(SI*4), Y4
+	MOVQ    left+88(FP), BX
+	NEGQ    BX
+	LEAQ    (BX)(R11*2), BX
+	VMOVUPS (DI)(BX*4), Y1
+	VMOVUPS 32(DI)(BX*4), Y2
+	VMOVUPS 8(DI)(BX*4), Y3
+	VMOVUPS 36(DI)(BX*4), Y4
 	VSHUFPS $0x88, Y2, Y1, Y5
 	VSHUFPS $0xdd, Y2, Y1, Y1
 	VSHUFPS $0xd8, Y4, Y3, Y2
@@ -267,10 +268,10 @@ block:
 	VANDPS  Y5, Y1, Y4
 	VANDPS  Y2, Y4, Y4
 	VCMPPS  $0x03, Y5, Y1, Y1
-	VMOVUPS (R8)(SI*4), Y5
-	VMOVUPS 32(R8)(SI*4), Y6
-	VMOVUPS 8(R8)(SI*4), Y7
-	VMOVUPS 36(R8)(SI*4), Y8
+	VMOVUPS (R8)(BX*4), Y5
+	VMOVUPS 32(R8)(BX*4), Y6
+	VMOVUPS 8(R8)(BX*4), Y7
+	VMOVUPS 36(R8)(BX*4), Y8
 	VSHUFPS $0x88, Y6, Y5, Y9
 	VSHUFPS $0xdd, Y6, Y5, Y5
 	VSHUFPS $0xd8, Y8, Y7, Y6
@@ -284,10 +285,10 @@ block:
 	VORPS   Y2, Y1, Y1
 	VCMPPS  $0x03, Y5, Y6, Y2
 	VORPS   Y2, Y1, Y1
-	VMOVUPS (R9)(SI*4), Y2
-	VMOVUPS 32(R9)(SI*4), Y5
-	VMOVUPS 8(R9)(SI*4), Y6
-	VMOVUPS 36(R9)(SI*4), Y7
+	VMOVUPS (R9)(BX*4), Y2
+	VMOVUPS 32(R9)(BX*4), Y5
+	VMOVUPS 8(R9)(BX*4), Y6
+	VMOVUPS 36(R9)(BX*4), Y7
 	VSHUFPS $0x88, Y5, Y2, Y8
 	VSHUFPS $0xdd, Y5, Y2, Y2
 	VSHUFPS $0xd8, Y7, Y6, Y5
@@ -313,18 +314,18 @@ block:
 scalar:
 	CMPQ    R11, CX
 	JGE     nextRow
-	MOVQ    pad+80(FP), SI
-	NEGQ    SI
-	LEAQ    (SI)(R11*2), SI
-	LEAQ    1(SI), R10
-	LEAQ    2(SI), R12
-	CMPQ    R10, BX
-	CMOVQGT BX, R10
-	CMPQ    R12, BX
-	CMOVQGT BX, R12
-	TESTQ   SI, SI
-	CMOVQLT R10, SI
-	VMOVSS  (DI)(SI*4), X1
+	MOVQ    left+88(FP), BX
+	NEGQ    BX
+	LEAQ    (BX)(R11*2), BX
+	LEAQ    1(BX), R10
+	LEAQ    2(BX), R12
+	CMPQ    R10, SI
+	CMOVQGT SI, R10
+	CMPQ    R12, SI
+	CMOVQGT SI, R12
+	TESTQ   BX, BX
+	CMOVQLT R10, BX
+	VMOVSS  (DI)(BX*4), X1
 	VMOVSS  (DI)(R10*4), X2
 	VMOVSS  (DI)(R12*4), X3
 	VMAXPS  X1, X2, X4
@@ -332,7 +333,7 @@ scalar:
 	VANDPS  X1, X2, X5
 	VANDPS  X3, X5, X5
 	VCMPPS  $0x03, X1, X2, X1
-	VMOVSS  (R8)(SI*4), X2
+	VMOVSS  (R8)(BX*4), X2
 	VMOVSS  (R8)(R10*4), X6
 	VMOVSS  (R8)(R12*4), X7
 	VMAXPS  X2, X6, X8
@@ -345,7 +346,7 @@ scalar:
 	VORPS   X2, X1, X1
 	VCMPPS  $0x03, X6, X7, X2
 	VORPS   X2, X1, X1
-	VMOVSS  (R9)(SI*4), X2
+	VMOVSS  (R9)(BX*4), X2
 	VMOVSS  (R9)(R10*4), X3
 	VMOVSS  (R9)(R12*4), X6
 	VMAXPS  X2, X3, X7

@@ -50,6 +50,6 @@ func (j *poolJob) Piece(part int) {
 	p0, p1 := bandBounds(j.planes, j.parts, 1, part)
 	in, out := j.h*j.w, j.outH*j.outW
 	for p := p0; p < p1; p++ {
-		ks.maxPool3x3Stride2(j.dst[p*out:(p+1)*out], j.src[p*in:(p+1)*in], j.h, j.w, j.outH, j.outW, j.pad)
+		ks.maxPool3x3Stride2(j.dst[p*out:(p+1)*out], j.src[p*in:(p+1)*in], j.h, j.w, j.outH, j.outW, j.pad, j.pad)
 	}
 }

@@ -97,26 +97,28 @@ func (w *windowMax) result() VecVirtual {
 var blockLeftIndex = []uint32{0, 0, 5, 2, 1, 4, 3, 6}
 
 // maxPool3x3Stride2 emits the plane kernel of 3×3 max pooling with stride
-// 2 and pad rows and columns of padding before the input, where pad is 0
-// or 1. Output (i, j) is the maximum of the input rows 2i-pad to 2i-pad+2
-// and columns 2j-pad to 2j-pad+2 that lie inside the plane. A row or
-// column outside the plane is replaced by a neighbour inside it, which is
-// in the window anyway and so does not change the maximum.
+// 2, top rows and left columns of padding before the input, where top and
+// left are 0 or 1. Output (i, j) is the maximum of the input rows 2i-top
+// to 2i-top+2 and columns 2j-left to 2j-left+2 that lie inside the plane.
+// A row or column outside the plane is replaced by a neighbour inside it,
+// which is in the window anyway and so does not change the maximum. The
+// two paddings differ when a convolution fused with the pooling hands it
+// a band of rows that starts inside the plane.
 func maxPool3x3Stride2() {
 	leftIndex := GLOBL("maxPoolBlockLeftIndex", RODATA|NOPTR)
 	for i, v := range blockLeftIndex {
 		DATA(4*i, U32(v))
 	}
 
-	TEXT("maxPool3x3Stride2AVX2", NOSPLIT, "func(dst, src []float32, h, w, outH, outW, pad int)")
+	TEXT("maxPool3x3Stride2AVX2", NOSPLIT, "func(dst, src []float32, h, w, outH, outW, top, left int)")
 	Doc(
 		"maxPool3x3Stride2AVX2 stores in dst[i*outW+j], for i < outH and j < outW,",
 		"the maximum with Go's max semantics of src[r*w+c] over the rows r in",
-		"[2i-pad, 2i-pad+2] and the columns c in [2j-pad, 2j-pad+2] that lie in",
+		"[2i-top, 2i-top+2] and the columns c in [2j-left, 2j-left+2] that lie in",
 		"[0, h) and [0, w). It reads src[:h*w], writes dst[:outH*outW] and nothing",
-		"else. The caller checks those lengths, pad is 0 or 1, h >= 1, w >= 1",
-		"and that every window has an input row and column:",
-		"2*(outH-1)-pad < h and 2*(outW-1)-pad < w. dst must not overlap src.",
+		"else. The caller checks those lengths, that top and left are 0 or 1,",
+		"h >= 1, w >= 1 and that every window has an input row and column:",
+		"2*(outH-1)-top < h and 2*(outW-1)-left < w. dst must not overlap src.",
 		"Requires AVX and AVX2.",
 	)
 
@@ -132,20 +134,20 @@ func maxPool3x3Stride2() {
 	CMPQ(i, outH)
 	JGE(LabelRef("done"))
 
-	// Input rows 2i-pad, 2i-pad+1 and 2i-pad+2, clamped to [0, h-1].
+	// Input rows 2i-top, 2i-top+1 and 2i-top+2, clamped to [0, h-1].
 	src := Load(Param("src").Base(), GP64())
 	lastRow := Load(Param("h"), GP64())
 	DECQ(lastRow)
 	rowBytes := Load(Param("w"), GP64())
 	SHLQ(Imm(2), rowBytes)
-	pad := Load(Param("pad"), GP64())
+	top := Load(Param("top"), GP64())
 	var rows [3]GPVirtual
 	for k := range rows {
 		r := GP64()
 		LEAQ(Mem{Base: i, Index: i, Scale: 1, Disp: k}, r)
-		SUBQ(pad, r)
+		SUBQ(top, r)
 		if k == 0 {
-			// 2i-pad is negative only for pad 1 and i = 0, where row 0 is
+			// 2i-top is negative only for top 1 and i = 0, where row 0 is
 			// in the window. It is at most h-1 by the caller's bound.
 			zero := GP64()
 			XORQ(zero, zero)
@@ -170,10 +172,12 @@ func maxPool3x3Stride2() {
 
 	// Windows j < inner, except window 0 with pad 1, have all three
 	// columns inside the row, because 2j-pad+2 <= w-1 for
-	// inner = (w-1+pad)/2. Windows 0 to inner-1 go in vectors and only
-	// those from inner on, which reach past the row, in scalars. The vector
-	// blocks need 8 windows, and with pad 1 window 0 needs a block of its
-	// own, so with fewer than 8 (pad 0) or 9 (pad 1) every window is scalar.
+	// inner = (w-1+pad)/2, where pad is the left padding from here on.
+	// Windows 0 to inner-1 go in vectors and only those from inner on,
+	// which reach past the row, in scalars. The vector blocks need 8
+	// windows, and with pad 1 window 0 needs a block of its own, so with
+	// fewer than 8 (pad 0) or 9 (pad 1) every window is scalar.
+	pad := Load(Param("left"), GP64())
 	lastCol := Load(Param("w"), GP64())
 	inner := GP64()
 	LEAQ(Mem{Base: lastCol, Index: pad, Scale: 1, Disp: -1}, inner)
@@ -255,7 +259,7 @@ func vectorBlocks(rows [3]GPVirtual, q, j, inner Register, magnitude VecVirtual)
 	// shuffles put window k's columns in the same element of left, centre
 	// and right, in the lane order 0, 1, 4, 5 | 2, 3, 6, 7 of maxPairs.
 	// VPERMPD 0xD8 restores the order before the store.
-	Load(Param("pad"), col)
+	Load(Param("left"), col)
 	NEGQ(col)
 	LEAQ(Mem{Base: col, Index: j, Scale: 2}, col)
 	acc := windowMax{newVec: YMM, magnitude: magnitude}
@@ -289,7 +293,7 @@ func scalarWindows(rows [3]GPVirtual, q, j, end, lastCol Register, magnitude Vec
 	JGE(LabelRef("nextRow"))
 	var cols [3]GPVirtual
 	cols[0] = GP64()
-	Load(Param("pad"), cols[0])
+	Load(Param("left"), cols[0])
 	NEGQ(cols[0])
 	LEAQ(Mem{Base: cols[0], Index: j, Scale: 2}, cols[0])
 	for k := 1; k < len(cols); k++ {

@@ -98,12 +98,19 @@ func conv2D(dst, src, weights []float32, packed *PackedWeights, bias []float32, 
 	}
 	image := newImageB(src, p)
 	defer putScratch(image.padded)
-	inPlace := !impl.convTileBorrowed && (impl.convPackMinFilters == 0 || m < impl.convPackMinFilters)
-	if useImplicit(p) && inPlace {
+	if implicitInPlace(p, m) {
 		convImplicit(dst, image, a, m, ep)
 		return
 	}
 	gemmParallel(m, n, k, a, image, 0, dst, n, ep)
+}
+
+// implicitInPlace reports whether conv2D computes a convolution that is
+// not 1×1, and whose padded copy is worthwhile, with the implicit-GEMM
+// kernel reading the padded image in place rather than packing it.
+func implicitInPlace(p Conv2DParams, m int) bool {
+	inPlace := !impl.convTileBorrowed && (impl.convPackMinFilters == 0 || m < impl.convPackMinFilters)
+	return useImplicit(p) && inPlace
 }
 
 // imageB is the im2col matrix of a convolution input, read on demand:

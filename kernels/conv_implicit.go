@@ -35,7 +35,7 @@ func convImplicit(dst []float32, image imageB, weights aSource, m int, ep epilog
 	work := float64(m) * float64(p.OutH*p.OutW) * float64(k)
 	parts := max(1, min(Threads(), p.OutH, int(work/minParallelWork)))
 	if parts == 1 {
-		convImplicitRows(dst, image, weights, m, offsets, 0, p.OutH, ep)
+		convImplicitRows(dst, p.OutH*p.OutW, 0, image, weights, m, offsets, 0, p.OutH, ep)
 		return
 	}
 	convImplicitSplit(parts, dst, image, weights, m, offsets, ep)
@@ -57,7 +57,7 @@ var implicitJobs jobPool[implicitJob]
 
 func (j *implicitJob) Piece(part int) {
 	y0, y1 := bandBounds(j.image.p.OutH, j.parts, 1, part)
-	convImplicitRows(j.dst, j.image, j.weights, j.m, j.offsets, y0, y1, j.ep)
+	convImplicitRows(j.dst, j.image.p.OutH*j.image.p.OutW, 0, j.image, j.weights, j.m, j.offsets, y0, y1, j.ep)
 }
 
 // convImplicitSplit computes bands of output rows on the worker pool.
@@ -68,10 +68,13 @@ func convImplicitSplit(parts int, dst []float32, image imageB, weights aSource, 
 	implicitJobs.put(j)
 }
 
-// convImplicitRows computes output rows [y0, y1) of every filter.
-func convImplicitRows(dst []float32, image imageB, weights aSource, m int, offsets []int, y0, y1 int, ep epilogue) {
+// convImplicitRows computes output rows [y0, y1) of every filter. Row y
+// of filter o goes to dst[o*ldc+(y-first)*OutW:]: the whole output has
+// ldc = OutH*OutW and first = 0, and a band of rows starting at first can
+// go to a buffer of its own.
+func convImplicitRows(dst []float32, ldc, first int, image imageB, weights aSource, m int, offsets []int, y0, y1 int, ep epilogue) {
 	p := image.p
-	k, n := p.k(), p.OutH*p.OutW
+	k := p.k()
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
 	ks := impl
@@ -98,8 +101,8 @@ func convImplicitRows(dst []float32, image imageB, weights aSource, m int, offse
 					// for a full tile or pair, and in [base, base+maxOffset+16)
 					// for a partial one: inside padded thanks to its slack.
 					src := image.padded[rowBase+x:]
-					c := dst[ic*n+y*p.OutW+x:]
-					implicitTiles(&ks, ws, aBlock, mc, kc, src, tapOffsets, span, c, n, cols, accumulate, tileEp)
+					c := dst[ic*ldc+(y-first)*p.OutW+x:]
+					implicitTiles(&ks, ws, aBlock, mc, kc, src, tapOffsets, span, c, ldc, cols, accumulate, tileEp)
 					x += cols
 				}
 			}

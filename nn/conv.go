@@ -32,6 +32,13 @@ type Conv struct {
 	// FuseCap, whose node graph optimisation then drops. Unlike Clip, it
 	// keeps -0 as -0 (Clip follows Go's max, which returns +0).
 	FuseCap float32
+
+	// FuseMaxPool, when not nil, is a MaxPool node that read Y, whose
+	// node graph optimisation then drops. Conv returns that pooling of Y
+	// (after the fused activation), and for 2-D convolutions with 3×3
+	// stride-2 pooling it never stores Y whole. The pooling's errors name
+	// its own node.
+	FuseMaxPool *MaxPool
 }
 
 // activation returns the fused activation for the kernels.

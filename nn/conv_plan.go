@@ -64,21 +64,41 @@ func (c Conv) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error
 	if err != nil {
 		return nil, err
 	}
+	if c.FuseMaxPool != nil {
+		pool, err := c.resolvePool(s)
+		if err != nil {
+			return nil, err
+		}
+		return []TensorType{{DType: Float32, Shape: pool.shape}}, nil
+	}
 	return []TensorType{{DType: Float32, Shape: append([]int{s.batch, s.outC}, s.outShape()...)}}, nil
 }
 
 // ScratchSize returns the im2col buffer that 3-D convolutions need. 1-D
 // and 2-D convolutions pack their input straight into the GEMM's own
-// buffers and need none.
+// buffers and need none. With FuseMaxPool, it adds room for Y and for the
+// pooling's scratch, which the paths that do not fuse the two use.
 func (c Conv) ScratchSize(inputs []*TensorType) (int, error) {
 	s, err := c.checkTypes(inputs)
 	if err != nil {
 		return 0, err
 	}
-	if len(s.axes) == 3 && !s.pointwise() {
-		return s.colSize, nil
+	if c.FuseMaxPool == nil {
+		return s.scratchSize(), nil
 	}
-	return 0, nil
+	pool, err := c.resolvePool(s)
+	if err != nil {
+		return 0, err
+	}
+	return s.scratchSize() + pool.convSize + pool.scratch, nil
+}
+
+// scratchSize returns the scratch of the convolution alone.
+func (s convShape) scratchSize() int {
+	if len(s.axes) == 3 && !s.pointwise() {
+		return s.colSize
+	}
+	return 0
 }
 
 // ForwardInto computes Y from X, W and the optional B. 1-D input runs as
@@ -96,16 +116,23 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 	if err != nil {
 		return err
 	}
+	var bias []float32
+	if b := optionalInput(inputs, 2); b != nil {
+		bias = b.Data
+	}
+	if c.FuseMaxPool != nil {
+		pool, err := c.resolvePool(s)
+		if err != nil {
+			return err
+		}
+		return c.forwardPooled(outputs, inputs, bias, nil, s, pool, scratch)
+	}
+
 	if err := checkOutput(c, outputs, 0, Float32, append([]int{s.batch, s.outC}, s.outShape()...)); err != nil {
 		return err
 	}
 	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
 		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
-	}
-
-	var bias []float32
-	if b := optionalInput(inputs, 2); b != nil {
-		bias = b.Data
 	}
 	c.compute(outputs[0].Data, inputs[0].Data, inputs[1].Data, bias, s, scratch)
 	return nil
@@ -130,6 +157,12 @@ func (c Conv) Prepare(inputs []*TensorType) (IntoLayer, error) {
 		}
 	}
 	prepared.output = append([]int{s.batch, s.outC}, s.outShape()...)
+	if c.FuseMaxPool != nil {
+		if prepared.pool, err = c.resolvePool(s); err != nil {
+			return nil, err
+		}
+		prepared.output = prepared.pool.shape
+	}
 	return prepared, nil
 }
 
@@ -140,6 +173,7 @@ type preparedConv struct {
 	shape  convShape
 	inputs [3][]int // shapes of X, W and B (nil when B is absent)
 	output []int
+	pool   convPool // with FuseMaxPool
 
 	// constantWeights is set by a Model when W has the same elements in
 	// every run (an initializer, or a value computed while planning).
@@ -210,17 +244,20 @@ func (p *preparedConv) ForwardInto(outputs, inputs []*Tensor, scratch []float32)
 				i, t.DType, t.Shape, len(t.Data), want)
 		}
 	}
-	if err := checkOutput(c, outputs, 0, Float32, p.output); err != nil {
-		return err
-	}
 	s := p.shape
-	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
-		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
-	}
-
 	var bias []float32
 	if b := optionalInput(inputs, 2); b != nil {
 		bias = b.Data
+	}
+	if c.FuseMaxPool != nil {
+		return c.forwardPooled(outputs, inputs, bias, p.packs(inputs[1].Data), s, p.pool, scratch)
+	}
+
+	if err := checkOutput(c, outputs, 0, Float32, p.output); err != nil {
+		return err
+	}
+	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
+		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
 	}
 	c.computePacked(outputs[0].Data, inputs[0].Data, inputs[1].Data, p.packs(inputs[1].Data), bias, s, scratch)
 	return nil

@@ -174,6 +174,7 @@ func NewModel(g Graph) (*Model, error) {
 		}
 		return m.initializers[name]
 	})
+	m.nodes = fuseMaxPools(m.nodes, m.outputs)
 	m.indexValues()
 	if err := m.planDeclaredShapes(); err != nil {
 		return nil, err

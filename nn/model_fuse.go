@@ -1,6 +1,9 @@
 package nn
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // fuseActivations folds activations into the Conv or Add before them. It
 // takes a Conv whose output is no graph output and is read only by one
@@ -12,18 +15,7 @@ import "math"
 // initializer that no call can replace, for Clip's bound inputs. nodes
 // must be in execution order, and the result keeps that order.
 func fuseActivations(nodes []Node, outputs []ValueInfo, constant func(name string) *Tensor) []Node {
-	readers := make(map[string][]int)
-	for i, node := range nodes {
-		for _, in := range node.Inputs {
-			if in != "" {
-				readers[in] = append(readers[in], i)
-			}
-		}
-	}
-	isOutput := make(map[string]bool)
-	for _, out := range outputs {
-		isOutput[out.Name] = true
-	}
+	readers, isOutput := graphReaders(nodes, outputs)
 
 	dropped := make(map[int]bool)
 	for i, node := range nodes {
@@ -67,13 +59,7 @@ func fuseActivations(nodes []Node, outputs []ValueInfo, constant func(name strin
 		dropped[r[0]] = true
 	}
 
-	fused := nodes[:0:0]
-	for i, node := range nodes {
-		if !dropped[i] {
-			fused = append(fused, node)
-		}
-	}
-	return fused
+	return withoutNodes(nodes, dropped)
 }
 
 // reluCap returns the upper bound of a Clip node that is a capped ReLU:
@@ -104,4 +90,77 @@ func reluCap(c Clip, inputs []string, constant func(name string) *Tensor) (hi fl
 		return 0, true
 	}
 	return hi, true
+}
+
+// fuseMaxPools folds into a Conv the MaxPool node that reads its output,
+// when that output is no graph output and has no other reader. The
+// pooling must be 3×3 with stride 2, no dilation and the same padding of 0
+// or 1 before both axes, as in the stems of ResNet and SqueezeNet. The
+// Conv gets FuseMaxPool and writes the pooling's output, and the MaxPool
+// node is dropped. Shapes are not known here, so Conv checks at planning time
+// whether the pair can run fused and otherwise runs them one after the
+// other. nodes must be in execution order, and the result keeps that
+// order.
+func fuseMaxPools(nodes []Node, outputs []ValueInfo) []Node {
+	readers, isOutput := graphReaders(nodes, outputs)
+
+	dropped := make(map[int]bool)
+	for i, node := range nodes {
+		conv, ok := node.Layer.(Conv)
+		if !ok || conv.FuseMaxPool != nil || len(node.Outputs) != 1 || isOutput[node.Outputs[0]] {
+			continue
+		}
+		r := readers[node.Outputs[0]]
+		if len(r) != 1 {
+			continue
+		}
+		next := nodes[r[0]]
+		pool, ok := next.Layer.(MaxPool)
+		if !ok || !fusablePool(pool) || len(next.Inputs) != 1 || len(next.Outputs) != 1 {
+			continue
+		}
+		conv.FuseMaxPool = &pool
+		nodes[i] = Node{Layer: conv, Inputs: node.Inputs, Outputs: next.Outputs}
+		dropped[r[0]] = true
+	}
+
+	return withoutNodes(nodes, dropped)
+}
+
+// fusablePool reports whether fuseMaxPools folds p into a Conv.
+func fusablePool(p MaxPool) bool {
+	pads := len(p.Pads) == 0 || (len(p.Pads) == 4 && p.Pads[0] == p.Pads[1] && (p.Pads[0] == 0 || p.Pads[0] == 1))
+	dilations := len(p.Dilations) == 0 || slices.Equal(p.Dilations, []int{1, 1})
+	return !p.OutputIndices && pads && dilations && (p.AutoPad == "" || p.AutoPad == "NOTSET") &&
+		slices.Equal(p.KernelShape, []int{3, 3}) && slices.Equal(p.Strides, []int{2, 2})
+}
+
+// graphReaders returns, for each value, the indices of the nodes that read
+// it, and the set of graph outputs.
+func graphReaders(nodes []Node, outputs []ValueInfo) (readers map[string][]int, isOutput map[string]bool) {
+	readers = make(map[string][]int)
+	for i, node := range nodes {
+		for _, in := range node.Inputs {
+			if in != "" {
+				readers[in] = append(readers[in], i)
+			}
+		}
+	}
+	isOutput = make(map[string]bool)
+	for _, out := range outputs {
+		isOutput[out.Name] = true
+	}
+	return readers, isOutput
+}
+
+// withoutNodes returns the nodes whose index is not in dropped, in order,
+// in a new slice.
+func withoutNodes(nodes []Node, dropped map[int]bool) []Node {
+	kept := nodes[:0:0]
+	for i, node := range nodes {
+		if !dropped[i] {
+			kept = append(kept, node)
+		}
+	}
+	return kept
 }

@@ -80,9 +80,18 @@ func (m *Model) nodeFLOPs(p *plan, i int) float64 {
 	}
 	switch m.nodes[i].Layer.OpType() {
 	case "Conv":
-		// W is M × C/group × kernel: each output sums its last axes.
+		// W is M × C/group × kernel: each output sums its last axes. A
+		// fused MaxPool counts no operations, but the convolution's
+		// output is its input, not the pooled Y.
 		if len(w) < 2 {
 			return 0
+		}
+		if c, ok := m.nodes[i].Layer.(Conv); ok && c.FuseMaxPool != nil {
+			s, err := c.checkTypes(typesAt(p, in))
+			if err != nil {
+				return 0
+			}
+			y = append([]int{s.batch, s.outC}, s.outShape()...)
 		}
 		return 2 * float64(elementCount(y)) * float64(elementCount(w[1:]))
 	case "Gemm":
@@ -93,4 +102,16 @@ func (m *Model) nodeFLOPs(p *plan, i int) float64 {
 		return 2 * float64(elementCount(y)) * float64(a[len(a)-1])
 	}
 	return 0
+}
+
+// typesAt returns the types of the values ids in p, nil for an absent
+// value.
+func typesAt(p *plan, ids []int) []*TensorType {
+	types := make([]*TensorType, len(ids))
+	for k, id := range ids {
+		if id >= 0 {
+			types[k] = &p.types[id]
+		}
+	}
+	return types
 }

@@ -146,22 +146,13 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 
 // packedTiles computes implicitTiles for a pair of full tiles and more
 // than one A panel. The first panel's kernel packs the 32 columns of B
-// into ws.b as it reads them. The other panels run the GEMM kernels on
-// that packed copy, which is in L1. Every kernel involved computes a
-// column bit for bit as convTile does.
+// into ws.b as it reads them. The other panels go through the GEMM
+// driver's pairPanels on that packed copy, which is in L1. Every kernel
+// involved computes a column bit for bit as convTile does.
 func packedTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, ep epilogue) {
 	packed := ws.b[:2*gemmNR*kc]
 	ks.convTilePairPack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.tileBias(0), ep.act)
-	for ir := gemmMR; ir < mc; ir += gemmMR {
-		rows := min(gemmMR, mc-ir)
-		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
-		if rows == gemmMR {
-			ks.sgemmTilePair(kc, aPanel, packed, c[ir*ldc:], ldc, accumulate, ep.tileBias(ir), ep.act)
-			continue
-		}
-		edgeTile(ks, ws, aPanel, packed[:gemmNR*kc], kc, c[ir*ldc:], ldc, ir, rows, gemmNR, accumulate, ep)
-		edgeTile(ks, ws, aPanel, packed[gemmNR*kc:], kc, c[ir*ldc+gemmNR:], ldc, ir, rows, gemmNR, accumulate, ep)
-	}
+	pairPanels(ks, ws, aBlock[gemmMR*kc:], mc-gemmMR, kc, packed, c[gemmMR*ldc:], ldc, accumulate, ep.rows(gemmMR))
 }
 
 // convCols returns the number of columns, out of left remaining, that the

@@ -47,7 +47,9 @@ func Conv2DMaxPool(dst, src []float32, weights *PackedWeights, bias []float32, p
 		panic(fmt.Sprintf("kernels: Conv2DMaxPool dst has %d elements, want %d planes of %dx%d", len(dst), m, poolH, poolW))
 	}
 
-	if k == 0 || isPointwise(p) || (p.KernelH == 1 && p.KernelW == 1) || !paddedCopyWorthwhile(p) || !implicitInPlace(p, m) {
+	// The same choice as conv2D's: pointwise and other 1×1 layers go
+	// elsewhere before the implicit kernel is considered.
+	if k == 0 || (p.KernelH == 1 && p.KernelW == 1) || !paddedCopyWorthwhile(p) || !implicitInPlace(p, m) {
 		// Paths that do not work by output rows: the output goes through
 		// a whole buffer.
 		conv := getScratch(m * n)

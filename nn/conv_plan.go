@@ -78,6 +78,8 @@ func (c Conv) InferTypes(inputs []*TensorType, _ []*Tensor) ([]TensorType, error
 // and 2-D convolutions pack their input straight into the GEMM's own
 // buffers and need none. With FuseMaxPool, it adds room for Y and for the
 // pooling's scratch, which the paths that do not fuse the two use.
+// NOTE: the room for Y is reserved even where kernels.Conv2DMaxPool runs
+// and never touches it, because only the prepared layer knows its weights.
 func (c Conv) ScratchSize(inputs []*TensorType) (int, error) {
 	s, err := c.checkTypes(inputs)
 	if err != nil {
@@ -131,8 +133,8 @@ func (c Conv) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error {
 	if err := checkOutput(c, outputs, 0, Float32, append([]int{s.batch, s.outC}, s.outShape()...)); err != nil {
 		return err
 	}
-	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
-		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
+	if len(scratch) < s.scratchSize() {
+		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.scratchSize())
 	}
 	c.compute(outputs[0].Data, inputs[0].Data, inputs[1].Data, bias, s, scratch)
 	return nil
@@ -256,8 +258,8 @@ func (p *preparedConv) ForwardInto(outputs, inputs []*Tensor, scratch []float32)
 	if err := checkOutput(c, outputs, 0, Float32, p.output); err != nil {
 		return err
 	}
-	if len(s.axes) == 3 && !s.pointwise() && len(scratch) < s.colSize {
-		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.colSize)
+	if len(scratch) < s.scratchSize() {
+		return layerError(c, "scratch has %d elements, want %d", len(scratch), s.scratchSize())
 	}
 	c.computePacked(outputs[0].Data, inputs[0].Data, inputs[1].Data, p.packs(inputs[1].Data), bias, s, scratch)
 	return nil

@@ -5,9 +5,9 @@ import "github.com/simdnn/simdnn/kernels"
 // convPool is the MaxPool fused into a Conv (Conv.FuseMaxPool), resolved
 // for one convolution geometry.
 type convPool struct {
-	convShape []int // Y of the convolution, which the pooling reads
+	convShape []int // shape of the convolution's output Y, which the pooling reads
 	convSize  int   // elements of Y
-	shape     []int // the pooled output
+	shape     []int // shape of the pooled output
 	scratch   int   // the pooling's ScratchSize
 
 	// direct is set when kernels.Conv2DMaxPool computes the pair: a 2-D

@@ -156,11 +156,11 @@ func graphReaders(nodes []Node, outputs []ValueInfo) (readers map[string][]int, 
 // withoutNodes returns the nodes whose index is not in dropped, in order,
 // in a new slice.
 func withoutNodes(nodes []Node, dropped map[int]bool) []Node {
-	kept := nodes[:0:0]
+	remaining := nodes[:0:0]
 	for i, node := range nodes {
 		if !dropped[i] {
-			kept = append(kept, node)
+			remaining = append(remaining, node)
 		}
 	}
-	return kept
+	return remaining
 }

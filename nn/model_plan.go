@@ -308,13 +308,7 @@ func (m *Model) chooseStep(i int, node Node, v *valueTypes) (planStep, error) {
 	if into, ok := node.Layer.(IntoLayer); ok && named {
 		step.kind, step.into = stepInto, into
 		if p, ok := node.Layer.(Preparer); ok {
-			types := make([]*TensorType, len(m.nodeInputs[i]))
-			for j, id := range m.nodeInputs[i] {
-				if id >= 0 {
-					types[j] = &v.types[id]
-				}
-			}
-			prepared, err := p.Prepare(types)
+			prepared, err := p.Prepare(typesAt(v.types, m.nodeInputs[i]))
 			if err != nil {
 				return step, fmt.Errorf("node %q: %w", node.Layer.Name(), err)
 			}

@@ -87,7 +87,7 @@ func (m *Model) nodeFLOPs(p *plan, i int) float64 {
 			return 0
 		}
 		if c, ok := m.nodes[i].Layer.(Conv); ok && c.FuseMaxPool != nil {
-			s, err := c.checkTypes(typesAt(p, in))
+			s, err := c.checkTypes(typesAt(p.types, in))
 			if err != nil {
 				return 0
 			}
@@ -104,13 +104,13 @@ func (m *Model) nodeFLOPs(p *plan, i int) float64 {
 	return 0
 }
 
-// typesAt returns the types of the values ids in p, nil for an absent
-// value.
-func typesAt(p *plan, ids []int) []*TensorType {
+// typesAt returns pointers to the types of the values ids, indices into
+// all, with nil for an absent value (id -1).
+func typesAt(all []TensorType, ids []int) []*TensorType {
 	types := make([]*TensorType, len(ids))
 	for k, id := range ids {
 		if id >= 0 {
-			types[k] = &p.types[id]
+			types[k] = &all[id]
 		}
 	}
 	return types

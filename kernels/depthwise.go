@@ -93,6 +93,12 @@ func (j *depthwiseJob) Piece(part int) {
 // depthwise3x3Channels convolves channels [c0, c1) with the 3×3 kernel,
 // which depthwise3x3Fits must accept.
 func depthwise3x3Channels(dst, src, weights, bias []float32, p Conv2DParams, act Activation, c0, c1 int) {
+	if impl.depthwise3x3Small != nil {
+		if g, ok := newSmallDepthwise(p); ok {
+			depthwise3x3SmallChannels(dst, src, weights, bias, p, act, g, c0, c1)
+			return
+		}
+	}
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
 	buf := getScratch(depthwise3x3BufferLen(p))
 	defer putScratch(buf)

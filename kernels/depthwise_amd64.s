@@ -6201,3 +6201,417 @@ noReLU50:
 done:
 	VZEROUPPER
 	RET
+
+// func depthwise3x3Small1AVX512(dst []float32, src []float32, weights []float32, bias []float32, buf []float32, table []int, channels int, rows int, vectors int, relu bool, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·depthwise3x3Small1AVX512(SB), NOSPLIT, $0-176
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ weights_base+48(FP), DX
+	MOVQ bias_base+72(FP), BX
+	MOVQ bias_len+80(FP), SI
+	MOVQ buf_base+96(FP), DI
+	MOVQ table_base+120(FP), R8
+	MOVQ channels+144(FP), R9
+
+	// Constants of the whole call: 0, hi and the fill's masks.
+	VPXORD       Z15, Z15, Z15
+	VBROADCASTSS hi+172(FP), Z16
+	KMOVW        (R8), K1
+	KMOVW        16(R8), K3
+
+	// cur and next are the two halves of buf: the kernel writes the next
+	// channel's planes into one while it computes the current one from the
+	// other, so that the loads do not wait for the stores just made to the
+	// same lines. left counts the channels after the current one.
+	MOVQ  DI, R10
+	ADDQ  40(R8), DI
+	TESTQ R9, R9
+	JZ    done
+
+	// Write a channel's input rows into the phase planes. row walks the
+	// table's two offsets per input row.
+	LEAQ 128(R8), R11
+	MOVQ rows+152(FP), R12
+
+rowfirst:
+	VMOVUPS.Z (CX), K1, Z17
+	MOVQ      (R11), R13
+	VMOVUPS   Z17, K3, (R10)(R13*1)
+	ADDQ      32(R8), CX
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       rowfirst
+
+channel:
+	DECQ R9
+	JZ   compute
+
+	// Write a channel's input rows into the phase planes. row walks the
+	// table's two offsets per input row.
+	LEAQ 128(R8), R11
+	MOVQ rows+152(FP), R12
+
+rownext:
+	VMOVUPS.Z (CX), K1, Z17
+	MOVQ      (R11), R13
+	VMOVUPS   Z17, K3, (DI)(R13*1)
+	ADDQ      32(R8), CX
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       rownext
+
+compute:
+	VBROADCASTSS (DX), Z0
+	VBROADCASTSS 4(DX), Z1
+	VBROADCASTSS 8(DX), Z2
+	VBROADCASTSS 12(DX), Z3
+	VBROADCASTSS 16(DX), Z4
+	VBROADCASTSS 20(DX), Z5
+	VBROADCASTSS 24(DX), Z6
+	VBROADCASTSS 28(DX), Z7
+	VBROADCASTSS 32(DX), Z8
+	ADDQ         $0x24, DX
+	VPXORD       Z9, Z9, Z9
+	TESTQ        SI, SI
+	JZ           blocks
+	VBROADCASTSS (BX), Z9
+	ADDQ         $0x04, BX
+
+blocks:
+	// entry walks the vectors' entries: compress mask, store mask and
+	// bytes stored, 3 ints each. block walks the planes 4 vectors at a time.
+	MOVQ 48(R8), R11
+	ADDQ R8, R11
+	MOVQ R10, R12
+	MOVQ vectors+160(FP), R14
+
+block:
+	VMOVAPS     Z9, Z10
+	VMOVAPS     Z9, Z11
+	VMOVAPS     Z9, Z12
+	VMOVAPS     Z9, Z13
+	MOVQ        56(R8), R13
+	VFMADD231PS (R12)(R13*1), Z0, Z10
+	VFMADD231PS 64(R12)(R13*1), Z0, Z11
+	VFMADD231PS 128(R12)(R13*1), Z0, Z12
+	VFMADD231PS 192(R12)(R13*1), Z0, Z13
+	MOVQ        64(R8), R13
+	VFMADD231PS (R12)(R13*1), Z1, Z10
+	VFMADD231PS 64(R12)(R13*1), Z1, Z11
+	VFMADD231PS 128(R12)(R13*1), Z1, Z12
+	VFMADD231PS 192(R12)(R13*1), Z1, Z13
+	MOVQ        72(R8), R13
+	VFMADD231PS (R12)(R13*1), Z2, Z10
+	VFMADD231PS 64(R12)(R13*1), Z2, Z11
+	VFMADD231PS 128(R12)(R13*1), Z2, Z12
+	VFMADD231PS 192(R12)(R13*1), Z2, Z13
+	MOVQ        80(R8), R13
+	VFMADD231PS (R12)(R13*1), Z3, Z10
+	VFMADD231PS 64(R12)(R13*1), Z3, Z11
+	VFMADD231PS 128(R12)(R13*1), Z3, Z12
+	VFMADD231PS 192(R12)(R13*1), Z3, Z13
+	MOVQ        88(R8), R13
+	VFMADD231PS (R12)(R13*1), Z4, Z10
+	VFMADD231PS 64(R12)(R13*1), Z4, Z11
+	VFMADD231PS 128(R12)(R13*1), Z4, Z12
+	VFMADD231PS 192(R12)(R13*1), Z4, Z13
+	MOVQ        96(R8), R13
+	VFMADD231PS (R12)(R13*1), Z5, Z10
+	VFMADD231PS 64(R12)(R13*1), Z5, Z11
+	VFMADD231PS 128(R12)(R13*1), Z5, Z12
+	VFMADD231PS 192(R12)(R13*1), Z5, Z13
+	MOVQ        104(R8), R13
+	VFMADD231PS (R12)(R13*1), Z6, Z10
+	VFMADD231PS 64(R12)(R13*1), Z6, Z11
+	VFMADD231PS 128(R12)(R13*1), Z6, Z12
+	VFMADD231PS 192(R12)(R13*1), Z6, Z13
+	MOVQ        112(R8), R13
+	VFMADD231PS (R12)(R13*1), Z7, Z10
+	VFMADD231PS 64(R12)(R13*1), Z7, Z11
+	VFMADD231PS 128(R12)(R13*1), Z7, Z12
+	VFMADD231PS 192(R12)(R13*1), Z7, Z13
+	MOVQ        120(R8), R13
+	VFMADD231PS (R12)(R13*1), Z8, Z10
+	VFMADD231PS 64(R12)(R13*1), Z8, Z11
+	VFMADD231PS 128(R12)(R13*1), Z8, Z12
+	VFMADD231PS 192(R12)(R13*1), Z8, Z13
+	CMPB        relu+168(FP), $0x00
+	JE          store
+	VMAXPS      Z10, Z15, Z10
+	VMINPS      Z10, Z16, Z10
+	VMAXPS      Z11, Z15, Z11
+	VMINPS      Z11, Z16, Z11
+	VMAXPS      Z12, Z15, Z12
+	VMINPS      Z12, Z16, Z12
+	VMAXPS      Z13, Z15, Z13
+	VMINPS      Z13, Z16, Z13
+
+store:
+	KMOVW         (R11), K5
+	KMOVW         8(R11), K6
+	VCOMPRESSPS.Z Z10, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          16(R11), AX
+	KMOVW         24(R11), K5
+	KMOVW         32(R11), K6
+	VCOMPRESSPS.Z Z11, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          40(R11), AX
+	KMOVW         48(R11), K5
+	KMOVW         56(R11), K6
+	VCOMPRESSPS.Z Z12, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          64(R11), AX
+	KMOVW         72(R11), K5
+	KMOVW         80(R11), K6
+	VCOMPRESSPS.Z Z13, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          88(R11), AX
+	ADDQ          $0x00000060, R11
+	ADDQ          $0x00000100, R12
+	SUBQ          $0x04, R14
+	JNZ           block
+	XCHGQ         R10, DI
+	TESTQ         R9, R9
+	JNZ           channel
+
+done:
+	VZEROUPPER
+	RET
+
+// func depthwise3x3Small2AVX512(dst []float32, src []float32, weights []float32, bias []float32, buf []float32, table []int, channels int, rows int, vectors int, relu bool, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·depthwise3x3Small2AVX512(SB), NOSPLIT, $0-176
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ weights_base+48(FP), DX
+	MOVQ bias_base+72(FP), BX
+	MOVQ bias_len+80(FP), SI
+	MOVQ buf_base+96(FP), DI
+	MOVQ table_base+120(FP), R8
+	MOVQ channels+144(FP), R9
+
+	// Constants of the whole call: 0, hi and the fill's masks.
+	VPXORD       Z15, Z15, Z15
+	VBROADCASTSS hi+172(FP), Z16
+	KMOVW        (R8), K1
+	KMOVW        16(R8), K3
+	KMOVW        8(R8), K2
+	KMOVW        24(R8), K4
+	VMOVUPS      depthwiseEvenIndex<>+0(SB), Z19
+	VMOVUPS      depthwiseOddIndex<>+0(SB), Z20
+
+	// cur and next are the two halves of buf: the kernel writes the next
+	// channel's planes into one while it computes the current one from the
+	// other, so that the loads do not wait for the stores just made to the
+	// same lines. left counts the channels after the current one.
+	MOVQ  DI, R10
+	ADDQ  40(R8), DI
+	TESTQ R9, R9
+	JZ    done
+
+	// Write a channel's input rows into the phase planes. row walks the
+	// table's two offsets per input row.
+	LEAQ 128(R8), R11
+	MOVQ rows+152(FP), R12
+
+rowfirst:
+	VMOVUPS.Z (CX), K1, Z17
+	MOVQ      (R11), R13
+
+	// Even input columns to one phase plane, odd ones to another.
+	VMOVUPS.Z 64(CX), K2, Z18
+	VMOVAPS   Z19, Z21
+	VPERMI2PS Z18, Z17, Z21
+	VMOVAPS   Z20, Z22
+	VPERMI2PS Z18, Z17, Z22
+	VMOVUPS   Z21, K3, (R10)(R13*1)
+	MOVQ      8(R11), R13
+	VMOVUPS   Z22, K4, (R10)(R13*1)
+	ADDQ      32(R8), CX
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       rowfirst
+
+channel:
+	DECQ R9
+	JZ   compute
+
+	// Write a channel's input rows into the phase planes. row walks the
+	// table's two offsets per input row.
+	LEAQ 128(R8), R11
+	MOVQ rows+152(FP), R12
+
+rownext:
+	VMOVUPS.Z (CX), K1, Z17
+	MOVQ      (R11), R13
+
+	// Even input columns to one phase plane, odd ones to another.
+	VMOVUPS.Z 64(CX), K2, Z18
+	VMOVAPS   Z19, Z21
+	VPERMI2PS Z18, Z17, Z21
+	VMOVAPS   Z20, Z22
+	VPERMI2PS Z18, Z17, Z22
+	VMOVUPS   Z21, K3, (DI)(R13*1)
+	MOVQ      8(R11), R13
+	VMOVUPS   Z22, K4, (DI)(R13*1)
+	ADDQ      32(R8), CX
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       rownext
+
+compute:
+	VBROADCASTSS (DX), Z0
+	VBROADCASTSS 4(DX), Z1
+	VBROADCASTSS 8(DX), Z2
+	VBROADCASTSS 12(DX), Z3
+	VBROADCASTSS 16(DX), Z4
+	VBROADCASTSS 20(DX), Z5
+	VBROADCASTSS 24(DX), Z6
+	VBROADCASTSS 28(DX), Z7
+	VBROADCASTSS 32(DX), Z8
+	ADDQ         $0x24, DX
+	VPXORD       Z9, Z9, Z9
+	TESTQ        SI, SI
+	JZ           blocks
+	VBROADCASTSS (BX), Z9
+	ADDQ         $0x04, BX
+
+blocks:
+	// entry walks the vectors' entries: compress mask, store mask and
+	// bytes stored, 3 ints each. block walks the planes 4 vectors at a time.
+	MOVQ 48(R8), R11
+	ADDQ R8, R11
+	MOVQ R10, R12
+	MOVQ vectors+160(FP), R14
+
+block:
+	VMOVAPS     Z9, Z10
+	VMOVAPS     Z9, Z11
+	VMOVAPS     Z9, Z12
+	VMOVAPS     Z9, Z13
+	MOVQ        56(R8), R13
+	VFMADD231PS (R12)(R13*1), Z0, Z10
+	VFMADD231PS 64(R12)(R13*1), Z0, Z11
+	VFMADD231PS 128(R12)(R13*1), Z0, Z12
+	VFMADD231PS 192(R12)(R13*1), Z0, Z13
+	MOVQ        64(R8), R13
+	VFMADD231PS (R12)(R13*1), Z1, Z10
+	VFMADD231PS 64(R12)(R13*1), Z1, Z11
+	VFMADD231PS 128(R12)(R13*1), Z1, Z12
+	VFMADD231PS 192(R12)(R13*1), Z1, Z13
+	MOVQ        72(R8), R13
+	VFMADD231PS (R12)(R13*1), Z2, Z10
+	VFMADD231PS 64(R12)(R13*1), Z2, Z11
+	VFMADD231PS 128(R12)(R13*1), Z2, Z12
+	VFMADD231PS 192(R12)(R13*1), Z2, Z13
+	MOVQ        80(R8), R13
+	VFMADD231PS (R12)(R13*1), Z3, Z10
+	VFMADD231PS 64(R12)(R13*1), Z3, Z11
+	VFMADD231PS 128(R12)(R13*1), Z3, Z12
+	VFMADD231PS 192(R12)(R13*1), Z3, Z13
+	MOVQ        88(R8), R13
+	VFMADD231PS (R12)(R13*1), Z4, Z10
+	VFMADD231PS 64(R12)(R13*1), Z4, Z11
+	VFMADD231PS 128(R12)(R13*1), Z4, Z12
+	VFMADD231PS 192(R12)(R13*1), Z4, Z13
+	MOVQ        96(R8), R13
+	VFMADD231PS (R12)(R13*1), Z5, Z10
+	VFMADD231PS 64(R12)(R13*1), Z5, Z11
+	VFMADD231PS 128(R12)(R13*1), Z5, Z12
+	VFMADD231PS 192(R12)(R13*1), Z5, Z13
+	MOVQ        104(R8), R13
+	VFMADD231PS (R12)(R13*1), Z6, Z10
+	VFMADD231PS 64(R12)(R13*1), Z6, Z11
+	VFMADD231PS 128(R12)(R13*1), Z6, Z12
+	VFMADD231PS 192(R12)(R13*1), Z6, Z13
+	MOVQ        112(R8), R13
+	VFMADD231PS (R12)(R13*1), Z7, Z10
+	VFMADD231PS 64(R12)(R13*1), Z7, Z11
+	VFMADD231PS 128(R12)(R13*1), Z7, Z12
+	VFMADD231PS 192(R12)(R13*1), Z7, Z13
+	MOVQ        120(R8), R13
+	VFMADD231PS (R12)(R13*1), Z8, Z10
+	VFMADD231PS 64(R12)(R13*1), Z8, Z11
+	VFMADD231PS 128(R12)(R13*1), Z8, Z12
+	VFMADD231PS 192(R12)(R13*1), Z8, Z13
+	CMPB        relu+168(FP), $0x00
+	JE          store
+	VMAXPS      Z10, Z15, Z10
+	VMINPS      Z10, Z16, Z10
+	VMAXPS      Z11, Z15, Z11
+	VMINPS      Z11, Z16, Z11
+	VMAXPS      Z12, Z15, Z12
+	VMINPS      Z12, Z16, Z12
+	VMAXPS      Z13, Z15, Z13
+	VMINPS      Z13, Z16, Z13
+
+store:
+	KMOVW         (R11), K5
+	KMOVW         8(R11), K6
+	VCOMPRESSPS.Z Z10, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          16(R11), AX
+	KMOVW         24(R11), K5
+	KMOVW         32(R11), K6
+	VCOMPRESSPS.Z Z11, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          40(R11), AX
+	KMOVW         48(R11), K5
+	KMOVW         56(R11), K6
+	VCOMPRESSPS.Z Z12, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          64(R11), AX
+	KMOVW         72(R11), K5
+	KMOVW         80(R11), K6
+	VCOMPRESSPS.Z Z13, K5, Z14
+	VMOVUPS       Z14, K6, (AX)
+	ADDQ          88(R11), AX
+	ADDQ          $0x00000060, R11
+	ADDQ          $0x00000100, R12
+	SUBQ          $0x04, R14
+	JNZ           block
+	XCHGQ         R10, DI
+	TESTQ         R9, R9
+	JNZ           channel
+
+done:
+	VZEROUPPER
+	RET
+
+DATA depthwiseEvenIndex<>+0(SB)/4, $0x00000000
+DATA depthwiseEvenIndex<>+4(SB)/4, $0x00000002
+DATA depthwiseEvenIndex<>+8(SB)/4, $0x00000004
+DATA depthwiseEvenIndex<>+12(SB)/4, $0x00000006
+DATA depthwiseEvenIndex<>+16(SB)/4, $0x00000008
+DATA depthwiseEvenIndex<>+20(SB)/4, $0x0000000a
+DATA depthwiseEvenIndex<>+24(SB)/4, $0x0000000c
+DATA depthwiseEvenIndex<>+28(SB)/4, $0x0000000e
+DATA depthwiseEvenIndex<>+32(SB)/4, $0x00000010
+DATA depthwiseEvenIndex<>+36(SB)/4, $0x00000012
+DATA depthwiseEvenIndex<>+40(SB)/4, $0x00000014
+DATA depthwiseEvenIndex<>+44(SB)/4, $0x00000016
+DATA depthwiseEvenIndex<>+48(SB)/4, $0x00000018
+DATA depthwiseEvenIndex<>+52(SB)/4, $0x0000001a
+DATA depthwiseEvenIndex<>+56(SB)/4, $0x0000001c
+DATA depthwiseEvenIndex<>+60(SB)/4, $0x0000001e
+GLOBL depthwiseEvenIndex<>(SB), RODATA|NOPTR, $64
+
+DATA depthwiseOddIndex<>+0(SB)/4, $0x00000001
+DATA depthwiseOddIndex<>+4(SB)/4, $0x00000003
+DATA depthwiseOddIndex<>+8(SB)/4, $0x00000005
+DATA depthwiseOddIndex<>+12(SB)/4, $0x00000007
+DATA depthwiseOddIndex<>+16(SB)/4, $0x00000009
+DATA depthwiseOddIndex<>+20(SB)/4, $0x0000000b
+DATA depthwiseOddIndex<>+24(SB)/4, $0x0000000d
+DATA depthwiseOddIndex<>+28(SB)/4, $0x0000000f
+DATA depthwiseOddIndex<>+32(SB)/4, $0x00000011
+DATA depthwiseOddIndex<>+36(SB)/4, $0x00000013
+DATA depthwiseOddIndex<>+40(SB)/4, $0x00000015
+DATA depthwiseOddIndex<>+44(SB)/4, $0x00000017
+DATA depthwiseOddIndex<>+48(SB)/4, $0x00000019
+DATA depthwiseOddIndex<>+52(SB)/4, $0x0000001b
+DATA depthwiseOddIndex<>+56(SB)/4, $0x0000001d
+DATA depthwiseOddIndex<>+60(SB)/4, $0x0000001f
+GLOBL depthwiseOddIndex<>(SB), RODATA|NOPTR, $64

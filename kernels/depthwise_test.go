@@ -122,8 +122,10 @@ func closeOrSameSpecial(got, want float32, terms int) bool {
 }
 
 // depthwiseBenchShapes are MobileNetV2's 3×3 depthwise layers, pads 1:
-// the stride-1 layer at 112×112 (32 channels), two of its stride-2 layers
-// and stride-1 layers on smaller maps, where per-row costs dominate.
+// the stride-1 layer at 112×112 (32 channels), its stride-2 layers and
+// stride-1 layers on smaller maps, where per-row costs dominate. The
+// AVX-512 set runs the 14×14 and 7×7 outputs with the small-plane kernels
+// and the AVX2 set with the row kernels, so the two compare those.
 var depthwiseBenchShapes = []struct {
 	name            string
 	c, h, w, stride int
@@ -132,7 +134,11 @@ var depthwiseBenchShapes = []struct {
 	{"s2_96ch_112px", 96, 112, 112, 2},
 	{"s2_144ch_56px", 144, 56, 56, 2},
 	{"s1_144ch_56px", 144, 56, 56, 1},
+	{"s1_192ch_28px", 192, 28, 28, 1},
+	{"s2_192ch_28px", 192, 28, 28, 2},
 	{"s1_384ch_14px", 384, 14, 14, 1},
+	{"s1_576ch_14px", 576, 14, 14, 1},
+	{"s2_576ch_14px", 576, 14, 14, 2},
 	{"s1_960ch_7px", 960, 7, 7, 1},
 }
 

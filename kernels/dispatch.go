@@ -51,6 +51,13 @@ type kernelSet struct {
 	depthwise3x3         func(dst, src, weights, bias, buf []float32, p Conv2DParams, act Activation)
 	depthwise3x3Borrowed bool
 
+	// depthwise3x3Small, when set, computes the channels of a depthwise
+	// convolution whose geometry newSmallDepthwise accepts, in the
+	// layout g, with buf (g.bufLen floats, zero) and table (g.tableLen
+	// ints, as g.fillTable writes it) as scratch. It computes what
+	// depthwise3x3 does, bit for bit.
+	depthwise3x3Small func(dst, src, weights, bias, buf []float32, table []int, g smallDepthwise, p Conv2DParams, act Activation)
+
 	// convTile is the implicit-GEMM micro-kernel: sgemmTileEpilogue with
 	// row p of B at src[offsets[p]:offsets[p]+gemmNR]. span holds the
 	// smallest and largest of offsets[:kc], which the caller computes once

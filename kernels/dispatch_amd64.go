@@ -45,6 +45,7 @@ var avx512Kernels = func() kernelSet {
 	s.convTile = convTileAVX512
 	s.convTilePair = convTilePairAVX512
 	s.convTilePairPack = convTilePairPackAVX512
+	s.depthwise3x3Small = depthwise3x3SmallChecked
 	s.convPackMinFilters = 128
 	s.pointwisePackMinFilters = 768
 	s.wideGEMM = true

@@ -210,7 +210,8 @@ func FuzzMaxPool3x3Stride2(f *testing.F) {
 // the values from a seeded generator: floats in [-1, 1] mixed with NaN,
 // infinities and signed zeros. Products and sums of those give the same
 // special values whether fused or not, so special results must match
-// exactly and finite ones within depthwise3x3Tolerance.
+// exactly and finite ones within depthwise3x3Tolerance. The small-plane
+// kernels must match their set's row kernel bit for bit.
 func FuzzDepthwise3x3(f *testing.F) {
 	f.Add(uint8(112), uint8(112), false, uint8(40), true, uint64(1))
 	f.Add(uint8(56), uint8(56), true, uint8(40), false, uint64(2))
@@ -257,6 +258,22 @@ func FuzzDepthwise3x3(f *testing.F) {
 			got := make([]float32, len(want))
 			ks.depthwise3x3(got, src, weights, bias, make([]float32, depthwise3x3BufferLen(p)), p, tc.activation())
 			checkDepthwise3x3Against(t, fmt.Sprintf("%s %v", ks.name, tc), got, want, src, weights, bias, p)
+
+			// The small-plane kernel, where it applies, must give the row
+			// kernel's bits.
+			g, ok := newSmallDepthwise(p)
+			if ks.depthwise3x3Small == nil || !ok {
+				continue
+			}
+			small := make([]float32, len(want))
+			table := make([]int, g.tableLen)
+			g.fillTable(table, p)
+			ks.depthwise3x3Small(small, src, weights, bias, make([]float32, g.bufLen), table, g, p, tc.activation())
+			for i := range got {
+				if !sameFloat(small[i], got[i]) {
+					t.Fatalf("%s %v: small-plane output %d = %v, row kernel %v", ks.name, tc, i, small[i], got[i])
+				}
+			}
 		}
 	})
 }

@@ -1,7 +1,8 @@
-// Command depthwise generates the AVX2+FMA kernels of depthwise
-// convolution: the row kernel, where each output is a bias plus a weighted
-// sum of taps at fixed offsets, optionally followed by ReLU, and the
-// whole-plane kernels of 3×3 filters with stride 1 and 2.
+// Command depthwise generates the kernels of depthwise convolution: the
+// AVX2+FMA row kernel, where each output is a bias plus a weighted sum of
+// taps at fixed offsets, optionally followed by ReLU, the AVX2+FMA
+// whole-plane kernels of 3×3 filters with stride 1 and 2, and the AVX-512
+// kernels of those filters for small planes (small.go).
 package main
 
 import (
@@ -25,6 +26,8 @@ func main() {
 	tapsRow()
 	plane3x3(1)
 	plane3x3(2)
+	smallPlane(1)
+	smallPlane(2)
 	Generate()
 }
 

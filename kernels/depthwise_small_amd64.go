@@ -1,0 +1,28 @@
+//go:build !purego
+
+package kernels
+
+import "fmt"
+
+// depthwise3x3SmallChecked checks the slices against the layout g of p,
+// then runs the AVX-512 small-plane kernel of p's stride on all of
+// p.Channels channels. The table's offsets and masks are trusted to be
+// what g.fillTable writes: they keep every access inside buf and dst.
+func depthwise3x3SmallChecked(dst, src, weights, bias, buf []float32, table []int, g smallDepthwise, p Conv2DParams, act Activation) {
+	c := p.Channels
+	if c <= 0 {
+		return
+	}
+	// Dividing the lengths avoids overflowing c times a plane.
+	if len(src)/c < p.Height*p.Width || len(dst)/c < p.OutH*p.OutW || len(weights)/9 < c ||
+		(bias != nil && len(bias) < c) || len(buf) < g.bufLen || len(table) < g.tableLen ||
+		g.vectors <= 0 || g.vectors%4 != 0 || g.stride != p.StrideW {
+		panic(fmt.Sprintf("kernels: small 3×3 depthwise kernel called with dst, src, weights, bias, buf or table too short for %d channels of %+v: %d, %d, %d, %d, %d, %d elements",
+			c, p, len(dst), len(src), len(weights), len(bias), len(buf), len(table)))
+	}
+	kernel := depthwise3x3Small1AVX512
+	if p.StrideW == 2 {
+		kernel = depthwise3x3Small2AVX512
+	}
+	kernel(dst, src, weights, bias, buf, table, c, p.Height, g.vectors, act.relu, act.hi)
+}

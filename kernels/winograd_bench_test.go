@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// winogradLayers are the 3×3 stride-1 layers of ResNet-18 and VGG that
-// Winograd convolution serves.
+// winogradLayers are the 3×3 stride-1 layers of ResNet-18, VGG and
+// SqueezeNet 1.1 (its expand3x3 layers) that Winograd convolution serves.
 var winogradLayers = []struct {
 	name       string
 	m, c, h, w int
@@ -16,6 +16,10 @@ var winogradLayers = []struct {
 	{"resnet_256x14x14", 256, 256, 14, 14},
 	{"resnet_512x7x7", 512, 512, 7, 7},
 	{"vgg_64x224x224", 64, 64, 224, 224},
+	{"squeezenet_64x16x55x55", 64, 16, 55, 55},
+	{"squeezenet_128x32x27x27", 128, 32, 27, 27},
+	{"squeezenet_192x48x13x13", 192, 48, 13, 13},
+	{"squeezenet_256x64x13x13", 256, 64, 13, 13},
 }
 
 // BenchmarkConv3x3 compares Winograd convolution with the implicit-GEMM

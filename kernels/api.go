@@ -36,6 +36,18 @@ func MaxRows(dst, x, y []float32) {
 	impl.maxRows(dst, x[:len(dst)], y[:len(dst)])
 }
 
+// Add stores x[i] + y[i] in dst[i] for i < len(dst), then, when relu is
+// set, 0 where that sum is below 0 (NaN and -0 pass, as in ReLU): a
+// residual connection and the ReLU after it in one pass. dst may be x or
+// y; other overlap gives undefined results. It panics if x or y is
+// shorter than dst.
+func Add(dst, x, y []float32, relu bool) {
+	if len(x) < len(dst) || len(y) < len(dst) {
+		panic("kernels: Add input shorter than destination")
+	}
+	impl.addReLU(dst, x[:len(dst)], y[:len(dst)], relu)
+}
+
 // MaxPairs stores max(src[2i], src[2i+1]) in dst[i] for i < len(dst), with
 // Go's max semantics: the horizontal step of 2-wide, stride-2 max pooling.
 // dst must not overlap src. It panics if len(src) < 2*len(dst).

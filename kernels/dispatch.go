@@ -35,6 +35,10 @@ type kernelSet struct {
 	maxRows  func(dst, x, y []float32)
 	maxPairs func(dst, src []float32)
 
+	// addReLU stores x[i] + y[i] in dst[i], then ReLU when relu is set,
+	// for i < len(dst). x and y are as long as dst.
+	addReLU func(dst, x, y []float32, relu bool)
+
 	// maxPool3x3Stride2 is the plane kernel of MaxPool3x3Stride2, which
 	// checks its bounds, with top rows and left columns of padding.
 	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, top, left int)
@@ -165,6 +169,9 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.relu == nil {
 		ks.relu = genericKernels.relu
 	}
+	if ks.addReLU == nil {
+		ks.addReLU = genericKernels.addReLU
+	}
 	if ks.maxRows == nil {
 		ks.maxRows = genericKernels.maxRows
 	}
@@ -214,6 +221,7 @@ var genericKernels = kernelSet{
 	sgemmTileEpilogue: tileWithGoEpilogue(sgemmKernelGeneric, reluGeneric, clampGeneric),
 	relu:              reluGeneric,
 	maxRows:           maxRowsGeneric,
+	addReLU:           addReLUGeneric,
 	maxPairs:          maxPairsGeneric,
 
 	maxPool3x3Stride2: maxPool3x3Stride2Generic,

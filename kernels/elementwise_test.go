@@ -158,6 +158,59 @@ func TestMaxRowsMatchesGoMax(t *testing.T) {
 	})
 }
 
+// TestAddMatchesGoLoop checks Add bit for bit against Go's x[i] + y[i]
+// followed by ReLU, NaN payloads included: where both operands are NaN,
+// the sum is x's NaN, as in Go's scalar code.
+func TestAddMatchesGoLoop(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(19, 20))
+		for _, n := range vectorLengths() {
+			x := randomFloats(rng, n, 4)
+			y := randomFloats(rng, n, 4)
+			for i := range x {
+				if rng.IntN(8) == 0 {
+					x[i] = math.Float32frombits(0x7fc00000 | uint32(rng.IntN(1<<22)))
+				}
+				if rng.IntN(8) == 0 {
+					y[i] = math.Float32frombits(0xffc00000 | uint32(rng.IntN(1<<22)))
+				}
+			}
+			for _, relu := range []bool{false, true} {
+				dst, intact := withSentinel(n)
+				Add(dst, x, y, relu)
+				for i := range dst {
+					want := x[i] + y[i]
+					if relu && want < 0 {
+						want = 0
+					}
+					if math.Float32bits(dst[i]) != math.Float32bits(want) {
+						t.Fatalf("n=%d relu=%v: %v + %v at index %d = %#x, want %#x", n, relu, x[i], y[i], i, math.Float32bits(dst[i]), math.Float32bits(want))
+					}
+				}
+				if !intact() {
+					t.Fatalf("n=%d: Add wrote past the end of dst", n)
+				}
+
+				// dst may alias either input.
+				for _, side := range []string{"x", "y"} {
+					aliased := append([]float32(nil), x...)
+					a, b := aliased, y
+					if side == "y" {
+						aliased = append([]float32(nil), y...)
+						a, b = x, aliased
+					}
+					Add(aliased, a, b, relu)
+					for i := range aliased {
+						if math.Float32bits(aliased[i]) != math.Float32bits(dst[i]) {
+							t.Fatalf("n=%d: Add with dst = %s differs at index %d", n, side, i)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestMaxPairsMatchesGoMax(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(15, 16))
@@ -183,6 +236,7 @@ func TestElementwisePanicsOnShortSlices(t *testing.T) {
 	expectPanics(t, []panicCase{
 		{"ReLU", func() { ReLU(make([]float32, 3), make([]float32, 4)) }},
 		{"MaxRows", func() { MaxRows(make([]float32, 4), make([]float32, 4), make([]float32, 3)) }},
+		{"Add", func() { Add(make([]float32, 4), make([]float32, 3), make([]float32, 4), true) }},
 		{"MaxPairs", func() { MaxPairs(make([]float32, 4), make([]float32, 7)) }},
 	})
 }

@@ -61,6 +61,7 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				x := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
 				y := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
 				MaxRows(dst, x, y)
+				Add(dst, x, y, true)
 
 				// Depthwise rows: three taps whose runs end exactly at the
 				// end of src (atEnd) or start at its first element.

@@ -55,3 +55,75 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func addReLUAVX2(dst []float32, x []float32, y []float32, relu bool)
+// Requires: AVX, AVX2
+TEXT ·addReLUAVX2(SB), NOSPLIT, $0-73
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   y_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	MOVB   relu+72(FP), SI
+	VXORPS Y0, Y0, Y0
+	TESTB  SI, SI
+	JNZ    block
+	VCMPPS $0x00, Y0, Y0, Y0
+	VPSLLD $0x17, Y0, Y0
+
+	// Main loop: 8*unroll floats per iteration.
+block:
+	CMPQ    BX, $0x00000020
+	JL      vector
+	VMOVUPS (CX), Y1
+	VADDPS  (DX), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS 32(CX), Y2
+	VADDPS  32(DX), Y2, Y2
+	VMAXPS  Y2, Y0, Y2
+	VMOVUPS 64(CX), Y3
+	VADDPS  64(DX), Y3, Y3
+	VMAXPS  Y3, Y0, Y3
+	VMOVUPS 96(CX), Y4
+	VADDPS  96(DX), Y4, Y4
+	VMAXPS  Y4, Y0, Y4
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, BX
+	JMP     block
+
+	// One vector of 8 floats at a time.
+vector:
+	CMPQ    BX, $0x08
+	JL      tail
+	VMOVUPS (CX), Y1
+	VADDPS  (DX), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, BX
+	JMP     vector
+
+	// Tail of fewer than 8 floats, one at a time with the same operations.
+tail:
+	TESTQ  BX, BX
+	JZ     done
+	VMOVSS (CX), X1
+	VADDSS (DX), X1, X1
+	VMAXSS X1, X0, X1
+	VMOVSS X1, (AX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, AX
+	DECQ   BX
+	JMP    tail
+
+done:
+	VZEROUPPER
+	RET

@@ -14,3 +14,16 @@ func reluGeneric(dst, src []float32) {
 		dst[i] = reluValue(v)
 	}
 }
+
+// addReLUGeneric is the portable twin of addReLUAVX2: Go's x[i] + y[i],
+// then reluGeneric's comparison.
+func addReLUGeneric(dst, x, y []float32, relu bool) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		s := x[i] + y[i]
+		if relu && s < 0 {
+			s = 0
+		}
+		dst[i] = s
+	}
+}

@@ -29,8 +29,14 @@ func sameShapeApply(op binaryOp, dst, a, b []float32, relu bool) {
 	elementwiseJobs.Put(j)
 }
 
-// applyRange is sameShapeApply on the calling goroutine.
+// applyRange is sameShapeApply on the calling goroutine. Sums, the
+// residual connections of ResNet and MobileNetV2, go to the vector kernel,
+// which gives the Go loop's bits.
 func applyRange(op binaryOp, dst, a, b []float32, relu bool) {
+	if op == opAdd {
+		kernels.Add(dst, a, b, relu)
+		return
+	}
 	applyRow(op, dst, a, b, 1, 1)
 	if relu {
 		kernels.ReLU(dst, dst)

@@ -1,4 +1,5 @@
-// Command relu generates the AVX2 ReLU kernel.
+// Command relu generates the AVX2 ReLU kernel and the AVX2 kernel of an
+// elementwise sum followed by an optional ReLU (residual connections).
 package main
 
 import (
@@ -79,5 +80,89 @@ func main() {
 	VZEROUPPER()
 	RET()
 
+	addReLU()
 	Generate()
+}
+
+// addReLU emits addReLUAVX2. The sum is VADDPS with x as the first
+// source, which returns x's NaN when both operands are NaN, as the
+// scalar ADDSS of Go's x[i] + y[i] does, so the kernel matches the Go
+// loop bit for bit. ReLU is reluAVX2's VMAXPS.
+func addReLU() {
+	TEXT("addReLUAVX2", NOSPLIT, "func(dst, x, y []float32, relu bool)")
+	Doc(
+		"addReLUAVX2 stores x[i] + y[i] in dst[i] for i < len(dst), then, if relu is",
+		"set, 0 where that sum is below 0, keeping NaN and -0. It reads",
+		"x[:len(dst)] and y[:len(dst)], writes dst[:len(dst)] and nothing else;",
+		"the caller checks that x and y are at least as long as dst. dst may",
+		"equal x or y. Requires AVX2.",
+	)
+	dst := Load(Param("dst").Base(), GP64())
+	x := Load(Param("x").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	relu := Load(Param("relu"), GP8())
+
+	// zero is 0 for ReLU, and -Inf without it: max(s, -Inf) is s for
+	// every s, NaN and -0 included, so one loop serves both.
+	zero := YMM()
+	VXORPS(zero, zero, zero)
+	TESTB(relu, relu)
+	JNZ(LabelRef("block"))
+	VCMPPS(Imm(0), zero, zero, zero)
+	VPSLLD(Imm(23), zero, zero)
+
+	Comment("Main loop: 8*unroll floats per iteration.")
+	Label("block")
+	CMPQ(n, U32(8*unroll))
+	JL(LabelRef("vector"))
+	ys := make([]VecVirtual, unroll)
+	for u := range ys {
+		ys[u] = YMM()
+		VMOVUPS(Mem{Base: x, Disp: 32 * u}, ys[u])
+		VADDPS(Mem{Base: y, Disp: 32 * u}, ys[u], ys[u])
+		VMAXPS(ys[u], zero, ys[u])
+	}
+	for u := range ys {
+		VMOVUPS(ys[u], Mem{Base: dst, Disp: 32 * u})
+	}
+	ADDQ(U32(32*unroll), x)
+	ADDQ(U32(32*unroll), y)
+	ADDQ(U32(32*unroll), dst)
+	SUBQ(U32(8*unroll), n)
+	JMP(LabelRef("block"))
+
+	Comment("One vector of 8 floats at a time.")
+	Label("vector")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("tail"))
+	v := YMM()
+	VMOVUPS(Mem{Base: x}, v)
+	VADDPS(Mem{Base: y}, v, v)
+	VMAXPS(v, zero, v)
+	VMOVUPS(v, Mem{Base: dst})
+	ADDQ(Imm(32), x)
+	ADDQ(Imm(32), y)
+	ADDQ(Imm(32), dst)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef("vector"))
+
+	Comment("Tail of fewer than 8 floats, one at a time with the same operations.")
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	s := XMM()
+	VMOVSS(Mem{Base: x}, s)
+	VADDSS(Mem{Base: y}, s, s)
+	VMAXSS(s, zero.AsX(), s)
+	VMOVSS(s, Mem{Base: dst})
+	ADDQ(Imm(4), x)
+	ADDQ(Imm(4), y)
+	ADDQ(Imm(4), dst)
+	DECQ(n)
+	JMP(LabelRef("tail"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
 }

@@ -66,7 +66,7 @@ func depthwise3x3Small1AVX512(dst []float32, src []float32, weights []float32, b
 // buf, as smallDepthwise.fillTable lays them out in table: bias[c] (0 when bias is
 // empty) plus the 9 taps in order i, j with fused multiply-add, then, if
 // relu is set, min(max(·, 0), hi) keeping NaN and -0, the results of
-// depthwise3x3s1FMA bit for bit. Channel c reads src[c*rows*width:] (rows
+// depthwise3x3s2FMA bit for bit. Channel c reads src[c*rows*width:] (rows
 // input rows), weights[9c:9c+9] and writes its outputs to dst right after
 // channel c-1's. vectors, a positive multiple of 4, is the number of
 // 16-output vectors of a channel. The caller checks what table's offsets

@@ -46,8 +46,11 @@ const (
 // at 7×7), 0.52 (576, 14×14 to 7×7), 0.67 (192, 28×28 to 14×14) and 0.85
 // (576 at 14×14) of the row kernels' time.
 func newSmallDepthwise(p Conv2DParams) (smallDepthwise, bool) {
+	// Heights past the planes' bound are rejected first, so that the sums
+	// below cannot overflow.
 	s := p.StrideW
-	if !depthwise3x3Fits(p) || p.Width > 16*s || p.OutW > 16 {
+	if !depthwise3x3Fits(p) || p.Width > 16*s || p.OutW > 16 ||
+		p.Height > smallDepthwiseMaxFloats || p.OutH > smallDepthwiseMaxFloats {
 		return smallDepthwise{}, false
 	}
 	// Output (y, x) reads phase rows y..y+2/s and columns x..x+2/s, and

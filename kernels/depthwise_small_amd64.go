@@ -4,11 +4,15 @@ package kernels
 
 import "fmt"
 
-// depthwise3x3SmallChecked checks the slices against the layout g of p,
-// then runs the AVX-512 small-plane kernel of p's stride on all of
-// p.Channels channels. The table's offsets and masks are trusted to be
-// what g.fillTable writes: they keep every access inside buf and dst.
+// depthwise3x3SmallChecked checks that g is the layout of p and the
+// slices are long enough for it, then runs the AVX-512 small-plane kernel
+// of p's stride on all of p.Channels channels. The table's offsets and
+// masks are trusted to be what g.fillTable writes for p: they keep every
+// access inside buf and dst.
 func depthwise3x3SmallChecked(dst, src, weights, bias, buf []float32, table []int, g smallDepthwise, p Conv2DParams, act Activation) {
+	if want, ok := newSmallDepthwise(p); !ok || want != g {
+		panic(fmt.Sprintf("kernels: small 3×3 depthwise kernel called with layout %+v, which is not that of %+v", g, p))
+	}
 	c := p.Channels
 	if c <= 0 {
 		return

@@ -63,6 +63,16 @@ func TestSmallDepthwiseServesMobileNet(t *testing.T) {
 			t.Errorf("%v: accepted", tc)
 		}
 	}
+
+	// Heights near the int limit must not wrap the layout's sums into a
+	// small plane.
+	for _, stride := range []int{1, 2} {
+		p := Conv2DParams{Channels: 1, Height: math.MaxInt - 1, Width: 1, KernelH: 3, KernelW: 3,
+			StrideH: stride, StrideW: stride, DilationH: 1, DilationW: 1, PadTop: 2, OutH: 1, OutW: 1}
+		if _, ok := newSmallDepthwise(p); ok {
+			t.Errorf("height %d, stride %d: accepted", p.Height, stride)
+		}
+	}
 }
 
 // TestSmallDepthwiseMatchesPlaneKernel checks the small-plane kernels
@@ -100,8 +110,8 @@ func TestSmallDepthwiseMatchesPlaneKernel(t *testing.T) {
 			label := fmt.Sprintf("%s %v channels [%d, %d)", ks.name, tc, c0, c1)
 			outPlane := p.OutH * p.OutW
 			for i := c0 * outPlane; i < c1*outPlane; i++ {
-				if !sameFloat(got[i], want[i]) {
-					t.Fatalf("%s: output %d = %v, row kernel %v", label, i, got[i], want[i])
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: output %d = %#x, row kernel %#x", label, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
 				}
 			}
 			for i := range got {
@@ -172,6 +182,20 @@ func TestSmallDepthwiseChecksBounds(t *testing.T) {
 		g.fillTable(table, p)
 		return make([]float32, 2*49), make([]float32, 2*49), make([]float32, 18), make([]float32, g.bufLen), table
 	}
+	// A layout that is not p's: the table's rows and masks would not
+	// match the slices checked against p.
+	other := p
+	other.Height, other.OutH = 6, 6
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("layout of another geometry: no panic")
+			}
+		}()
+		dst, src, weights, buf, table := full()
+		sets[0].depthwise3x3Small(dst, src, weights, nil, buf, table, g, other, NoActivation)
+	}()
+
 	for _, cut := range []string{"dst", "src", "weights", "buf", "table"} {
 		dst, src, weights, buf, table := full()
 		switch cut {

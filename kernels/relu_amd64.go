@@ -12,7 +12,7 @@ func reluAVX2(dst []float32, src []float32)
 
 // addReLUAVX2 stores x[i] + y[i] in dst[i] for i < len(dst), then, if relu is
 // set, 0 where that sum is below 0, keeping NaN and -0. It reads
-// x[:len(dst)] and y[:len(dst)], writes dst[:len(dst)] and nothing else;
-// the caller checks that x and y are at least as long as dst. dst may
+// x[:len(dst)] and y[:len(dst)], writes dst[:len(dst)] and nothing else.
+// The caller checks that x and y are at least as long as dst. dst may
 // equal x or y. Requires AVX2.
 func addReLUAVX2(dst []float32, x []float32, y []float32, relu bool)

@@ -14,7 +14,13 @@ const unroll = 4
 
 func main() {
 	ConstraintExpr("!purego")
+	relu()
+	addReLU()
+	Generate()
+}
 
+// relu emits reluAVX2.
+func relu() {
 	TEXT("reluAVX2", NOSPLIT, "func(dst, src []float32)")
 	Doc(
 		"reluAVX2 stores 0 in dst[i] where src[i] < 0 and src[i] elsewhere, for",
@@ -34,54 +40,16 @@ func main() {
 	zero := YMM()
 	VXORPS(zero, zero, zero)
 
-	Comment("Main loop: 8*unroll floats per iteration.")
-	Label("block")
-	CMPQ(n, U32(8*unroll))
-	JL(LabelRef("vector"))
-	ys := make([]VecVirtual, unroll)
-	for u := range ys {
-		ys[u] = YMM()
-		VMAXPS(Mem{Base: src, Disp: 32 * u}, zero, ys[u])
-	}
-	for u := range ys {
-		VMOVUPS(ys[u], Mem{Base: dst, Disp: 32 * u})
-	}
-	ADDQ(U32(32*unroll), src)
-	ADDQ(U32(32*unroll), dst)
-	SUBQ(U32(8*unroll), n)
-	JMP(LabelRef("block"))
-
-	Comment("One vector of 8 floats at a time.")
-	Label("vector")
-	CMPQ(n, Imm(8))
-	JL(LabelRef("tail"))
-	y := YMM()
-	VMAXPS(Mem{Base: src}, zero, y)
-	VMOVUPS(y, Mem{Base: dst})
-	ADDQ(Imm(32), src)
-	ADDQ(Imm(32), dst)
-	SUBQ(Imm(8), n)
-	JMP(LabelRef("vector"))
-
-	Comment("Tail of fewer than 8 floats, one at a time with the same operations.")
-	Label("tail")
-	TESTQ(n, n)
-	JZ(LabelRef("done"))
-	x := XMM()
-	VMOVSS(Mem{Base: src}, x)
-	VMAXSS(x, zero.AsX(), x)
-	VMOVSS(x, Mem{Base: dst})
-	ADDQ(Imm(4), src)
-	ADDQ(Imm(4), dst)
-	DECQ(n)
-	JMP(LabelRef("tail"))
-
-	Label("done")
-	VZEROUPPER()
-	RET()
-
-	addReLU()
-	Generate()
+	elementwiseLoop(n, dst, []Register{src}, func(disp int) VecVirtual {
+		y := YMM()
+		VMAXPS(Mem{Base: src, Disp: disp}, zero, y)
+		return y
+	}, func() VecVirtual {
+		x := XMM()
+		VMOVSS(Mem{Base: src}, x)
+		VMAXSS(x, zero.AsX(), x)
+		return x
+	})
 }
 
 // addReLU emits addReLUAVX2. The sum is VADDPS with x as the first
@@ -93,8 +61,8 @@ func addReLU() {
 	Doc(
 		"addReLUAVX2 stores x[i] + y[i] in dst[i] for i < len(dst), then, if relu is",
 		"set, 0 where that sum is below 0, keeping NaN and -0. It reads",
-		"x[:len(dst)] and y[:len(dst)], writes dst[:len(dst)] and nothing else;",
-		"the caller checks that x and y are at least as long as dst. dst may",
+		"x[:len(dst)] and y[:len(dst)], writes dst[:len(dst)] and nothing else.",
+		"The caller checks that x and y are at least as long as dst. dst may",
 		"equal x or y. Requires AVX2.",
 	)
 	dst := Load(Param("dst").Base(), GP64())
@@ -112,23 +80,51 @@ func addReLU() {
 	VCMPPS(Imm(0), zero, zero, zero)
 	VPSLLD(Imm(23), zero, zero)
 
+	elementwiseLoop(n, dst, []Register{x, y}, func(disp int) VecVirtual {
+		v := YMM()
+		VMOVUPS(Mem{Base: x, Disp: disp}, v)
+		VADDPS(Mem{Base: y, Disp: disp}, v, v)
+		VMAXPS(v, zero, v)
+		return v
+	}, func() VecVirtual {
+		s := XMM()
+		VMOVSS(Mem{Base: x}, s)
+		VADDSS(Mem{Base: y}, s, s)
+		VMAXSS(s, zero.AsX(), s)
+		return s
+	})
+}
+
+// elementwiseLoop emits the loops of an elementwise kernel over n floats:
+// unroll vectors of 8 per iteration, then single vectors, then a scalar
+// tail with the same operations. vector computes the 8 results at byte
+// displacement disp from the input pointers into a new YMM register, and
+// scalar the one result at the pointers into a new XMM register. The
+// loop stores them to dst and advances inputs and dst together.
+func elementwiseLoop(n, dst Register, inputs []Register, vector func(disp int) VecVirtual, scalar func() VecVirtual) {
+	advance := func(bytes int) {
+		step := Op(U32(bytes))
+		if bytes < 128 {
+			step = Imm(uint64(bytes))
+		}
+		for _, p := range inputs {
+			ADDQ(step, p)
+		}
+		ADDQ(step, dst)
+	}
+
 	Comment("Main loop: 8*unroll floats per iteration.")
 	Label("block")
 	CMPQ(n, U32(8*unroll))
 	JL(LabelRef("vector"))
 	ys := make([]VecVirtual, unroll)
 	for u := range ys {
-		ys[u] = YMM()
-		VMOVUPS(Mem{Base: x, Disp: 32 * u}, ys[u])
-		VADDPS(Mem{Base: y, Disp: 32 * u}, ys[u], ys[u])
-		VMAXPS(ys[u], zero, ys[u])
+		ys[u] = vector(32 * u)
 	}
 	for u := range ys {
 		VMOVUPS(ys[u], Mem{Base: dst, Disp: 32 * u})
 	}
-	ADDQ(U32(32*unroll), x)
-	ADDQ(U32(32*unroll), y)
-	ADDQ(U32(32*unroll), dst)
+	advance(32 * unroll)
 	SUBQ(U32(8*unroll), n)
 	JMP(LabelRef("block"))
 
@@ -136,14 +132,8 @@ func addReLU() {
 	Label("vector")
 	CMPQ(n, Imm(8))
 	JL(LabelRef("tail"))
-	v := YMM()
-	VMOVUPS(Mem{Base: x}, v)
-	VADDPS(Mem{Base: y}, v, v)
-	VMAXPS(v, zero, v)
-	VMOVUPS(v, Mem{Base: dst})
-	ADDQ(Imm(32), x)
-	ADDQ(Imm(32), y)
-	ADDQ(Imm(32), dst)
+	VMOVUPS(vector(0), Mem{Base: dst})
+	advance(32)
 	SUBQ(Imm(8), n)
 	JMP(LabelRef("vector"))
 
@@ -151,14 +141,8 @@ func addReLU() {
 	Label("tail")
 	TESTQ(n, n)
 	JZ(LabelRef("done"))
-	s := XMM()
-	VMOVSS(Mem{Base: x}, s)
-	VADDSS(Mem{Base: y}, s, s)
-	VMAXSS(s, zero.AsX(), s)
-	VMOVSS(s, Mem{Base: dst})
-	ADDQ(Imm(4), x)
-	ADDQ(Imm(4), y)
-	ADDQ(Imm(4), dst)
+	VMOVSS(scalar(), Mem{Base: dst})
+	advance(4)
 	DECQ(n)
 	JMP(LabelRef("tail"))
 

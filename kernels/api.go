@@ -37,10 +37,10 @@ func MaxRows(dst, x, y []float32) {
 }
 
 // Add stores x[i] + y[i] in dst[i] for i < len(dst), then, when relu is
-// set, 0 where that sum is below 0 (NaN and -0 pass, as in ReLU): a
-// residual connection and the ReLU after it in one pass. dst may be x or
-// y; other overlap gives undefined results. It panics if x or y is
-// shorter than dst.
+// set, 0 where that sum is below 0 (NaN and -0 pass, as in ReLU). It
+// computes a residual connection and the ReLU after it in one pass. dst
+// may be x or y, and other overlap gives undefined results. It panics if
+// x or y is shorter than dst.
 func Add(dst, x, y []float32, relu bool) {
 	if len(x) < len(dst) || len(y) < len(dst) {
 		panic("kernels: Add input shorter than destination")

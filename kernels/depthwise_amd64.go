@@ -48,29 +48,31 @@ func depthwise3x3s1FMA(dst []float32, src []float32, weights []float32, buf []fl
 func depthwise3x3s2FMA(dst []float32, src []float32, weights []float32, buf []float32, bias float32, height int, width int, outH int, outW int, padTop int, padLeft int, rowLen int, slots int, direct bool, relu bool, hi float32)
 
 // depthwise3x3Small1AVX512 computes channels channels of a 3×3 depthwise convolution
-// with stride 1 and dilation 1 through two copies of the phase planes in
-// buf, as smallDepthwise.fillTable lays them out in table: bias[c] (0 when bias is
-// empty) plus the 9 taps in order i, j with fused multiply-add, then, if
-// relu is set, min(max(·, 0), hi) keeping NaN and -0, the results of
-// depthwise3x3s1FMA bit for bit. Channel c reads src[c*rows*width:] (rows
-// input rows), weights[9c:9c+9] and writes its outputs to dst right after
-// channel c-1's. vectors, a positive multiple of 4, is the number of
-// 16-output vectors of a channel. The caller checks what table's offsets
-// and masks imply: src, dst and weights long enough, every row's store and
-// every vector's loads inside buf, and the padding of buf zero. It reads
-// and writes nothing else. Requires AVX512F.
+// with stride 1 and dilation 1. It works from two copies of the phase
+// planes in buf, laid out as smallDepthwise.fillTable describes them in
+// table. Each output is bias[c] (0 when bias is empty) plus the 9 taps in
+// order i, j with fused multiply-add, then, if relu is set, min(max(·, 0),
+// hi) keeping NaN and -0: the results of depthwise3x3s1FMA bit for bit.
+// Channel c reads src[c*rows*width:] (rows input rows) and
+// weights[9c:9c+9], and writes its outputs to dst right after channel
+// c-1's. vectors, a positive multiple of 4, is the number of 16-output
+// vectors of a channel. The caller checks what table's offsets and masks
+// imply: src, dst and weights long enough, every row's store and every
+// vector's loads inside buf, and the padding of buf zero. It reads and
+// writes nothing else. Requires AVX512F.
 func depthwise3x3Small1AVX512(dst []float32, src []float32, weights []float32, bias []float32, buf []float32, table []int, channels int, rows int, vectors int, relu bool, hi float32)
 
 // depthwise3x3Small2AVX512 computes channels channels of a 3×3 depthwise convolution
-// with stride 2 and dilation 1 through two copies of the phase planes in
-// buf, as smallDepthwise.fillTable lays them out in table: bias[c] (0 when bias is
-// empty) plus the 9 taps in order i, j with fused multiply-add, then, if
-// relu is set, min(max(·, 0), hi) keeping NaN and -0, the results of
-// depthwise3x3s2FMA bit for bit. Channel c reads src[c*rows*width:] (rows
-// input rows), weights[9c:9c+9] and writes its outputs to dst right after
-// channel c-1's. vectors, a positive multiple of 4, is the number of
-// 16-output vectors of a channel. The caller checks what table's offsets
-// and masks imply: src, dst and weights long enough, every row's store and
-// every vector's loads inside buf, and the padding of buf zero. It reads
-// and writes nothing else. Requires AVX512F.
+// with stride 2 and dilation 1. It works from two copies of the phase
+// planes in buf, laid out as smallDepthwise.fillTable describes them in
+// table. Each output is bias[c] (0 when bias is empty) plus the 9 taps in
+// order i, j with fused multiply-add, then, if relu is set, min(max(·, 0),
+// hi) keeping NaN and -0: the results of depthwise3x3s2FMA bit for bit.
+// Channel c reads src[c*rows*width:] (rows input rows) and
+// weights[9c:9c+9], and writes its outputs to dst right after channel
+// c-1's. vectors, a positive multiple of 4, is the number of 16-output
+// vectors of a channel. The caller checks what table's offsets and masks
+// imply: src, dst and weights long enough, every row's store and every
+// vector's loads inside buf, and the padding of buf zero. It reads and
+// writes nothing else. Requires AVX512F.
 func depthwise3x3Small2AVX512(dst []float32, src []float32, weights []float32, bias []float32, buf []float32, table []int, channels int, rows int, vectors int, relu bool, hi float32)

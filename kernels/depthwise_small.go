@@ -17,12 +17,11 @@ type smallDepthwise struct {
 	stride         int
 	phaseH, phaseW int
 	vectors        int // 16-output vectors per channel, a multiple of 4
-	bufLen         int // floats of buf: two copies of planesLen
 	planesLen      int // floats of the planes plus the last block's reads
 	tableLen       int // ints of the table of offsets and masks
 }
 
-// Entries of the table before the rows' offsets; asm/depthwise/small.go
+// Entries of the table before the rows' offsets. asm/depthwise/small.go
 // reads them at the same indexes.
 const (
 	smallTableLoadLo = iota
@@ -66,10 +65,13 @@ func newSmallDepthwise(p Conv2DParams) (smallDepthwise, bool) {
 	}
 	g.vectors = roundUp((p.OutH*g.phaseW+15)/16, 4)
 	g.planesLen = max(planes, 16*g.vectors+g.maxTap())
-	g.bufLen = 2 * g.planesLen
 	g.tableLen = smallTableRows + 2*p.Height + 3*g.vectors
 	return g, true
 }
+
+// bufLen returns the floats of buf: two copies of the planes, one that a
+// channel is computed from while the next channel fills the other.
+func (g smallDepthwise) bufLen() int { return 2 * g.planesLen }
 
 // tap returns the offset in floats of tap (i, j) from an output's flat
 // index: its phase plane, then the rows and columns it lies below and
@@ -151,13 +153,13 @@ func (g smallDepthwise) fillTable(table []int, p Conv2DParams) {
 // small-plane kernel of impl, for the layout g of p.
 func depthwise3x3SmallChannels(dst, src, weights, bias []float32, p Conv2DParams, act Activation, g smallDepthwise, c0, c1 int) {
 	inPlane, outPlane := p.Height*p.Width, p.OutH*p.OutW
-	buf := getScratch(g.bufLen)
+	buf := getScratch(g.bufLen())
 	defer putScratch(buf)
 	table := getIntScratch(g.tableLen)
 	defer putIntScratch(table)
 
-	// The channels write the image's positions only: the rest of the
-	// planes is the padding, zero for all of them.
+	// The channels write the image's positions only, so the rest of the
+	// planes is padding that stays zero for all of them.
 	clear(buf)
 	g.fillTable(table, p)
 	if bias != nil {

@@ -151,14 +151,14 @@ func TestSmallDepthwiseAtGuardPages(t *testing.T) {
 					gbias = guardedCopy(t, bias, atEnd)
 				}
 				got := guardedFloats(t, len(want), atEnd)
-				buf := guardedFloats(t, g.bufLen, atEnd)
+				buf := guardedFloats(t, g.bufLen(), atEnd)
 				clear(buf)
 				table := make([]int, g.tableLen)
 				g.fillTable(table, p)
 				ks.depthwise3x3Small(got, gsrc, gweights, gbias, buf, table, g, p, tc.activation())
 				for i := range want {
-					if !sameFloat(got[i], want[i]) {
-						t.Fatalf("%s %v atEnd=%v: output %d = %v, row kernel %v", ks.name, tc, atEnd, i, got[i], want[i])
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s %v atEnd=%v: output %d = %#x, row kernel %#x", ks.name, tc, atEnd, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
 					}
 				}
 			}
@@ -166,9 +166,9 @@ func TestSmallDepthwiseAtGuardPages(t *testing.T) {
 	}
 }
 
-// TestSmallDepthwiseChecksBounds checks that the wrapper refuses slices
-// shorter than the layout needs instead of letting the assembly run off
-// them.
+// TestSmallDepthwiseChecksBounds checks that the wrapper rejects a layout
+// of another geometry and slices shorter than the layout needs, instead
+// of letting the assembly run off them.
 func TestSmallDepthwiseChecksBounds(t *testing.T) {
 	sets := smallDepthwiseKernels()
 	if len(sets) == 0 {
@@ -180,7 +180,7 @@ func TestSmallDepthwiseChecksBounds(t *testing.T) {
 	full := func() (dst, src, weights, buf []float32, table []int) {
 		table = make([]int, g.tableLen)
 		g.fillTable(table, p)
-		return make([]float32, 2*49), make([]float32, 2*49), make([]float32, 18), make([]float32, g.bufLen), table
+		return make([]float32, 2*49), make([]float32, 2*49), make([]float32, 18), make([]float32, g.bufLen()), table
 	}
 	// A layout that is not p's: the table's rows and masks would not
 	// match the slices checked against p.

@@ -57,7 +57,7 @@ type kernelSet struct {
 
 	// depthwise3x3Small, when set, computes the channels of a depthwise
 	// convolution whose geometry newSmallDepthwise accepts, in the
-	// layout g, with buf (g.bufLen floats, zero) and table (g.tableLen
+	// layout g, with buf (g.bufLen() floats, zero) and table (g.tableLen
 	// ints, as g.fillTable writes it) as scratch. It computes what
 	// depthwise3x3 does, bit for bit.
 	depthwise3x3Small func(dst, src, weights, bias, buf []float32, table []int, g smallDepthwise, p Conv2DParams, act Activation)

@@ -268,7 +268,7 @@ func FuzzDepthwise3x3(f *testing.F) {
 			small := make([]float32, len(want))
 			table := make([]int, g.tableLen)
 			g.fillTable(table, p)
-			ks.depthwise3x3Small(small, src, weights, bias, make([]float32, g.bufLen), table, g, p, tc.activation())
+			ks.depthwise3x3Small(small, src, weights, bias, make([]float32, g.bufLen()), table, g, p, tc.activation())
 			for i := range got {
 				if math.Float32bits(small[i]) != math.Float32bits(got[i]) {
 					t.Fatalf("%s %v: small-plane output %d = %#x, row kernel %#x", ks.name, tc, i, math.Float32bits(small[i]), math.Float32bits(got[i]))

@@ -1,8 +1,8 @@
-// Command depthwise generates the kernels of depthwise convolution: the
-// AVX2+FMA row kernel, where each output is a bias plus a weighted sum of
-// taps at fixed offsets, optionally followed by ReLU, the AVX2+FMA
-// whole-plane kernels of 3×3 filters with stride 1 and 2, and the AVX-512
-// kernels of those filters for small planes (small.go).
+// Command depthwise generates the kernels of depthwise convolution. The
+// AVX2+FMA row kernel computes each output as a bias plus a weighted sum
+// of taps at fixed offsets, optionally followed by ReLU. The AVX2+FMA
+// whole-plane kernels serve 3×3 filters with stride 1 and 2, and the
+// AVX-512 kernels in small.go serve those filters on small planes.
 package main
 
 import (

@@ -10,9 +10,9 @@ import (
 
 // The small-plane kernels serve the 3×3 depthwise layers whose rows are
 // narrower than a vector or two, such as MobileNetV2's at 14×14 and 7×7.
-// There the row kernels above spend more time padding rows and finishing
-// strips than multiplying: a 7-wide row fills 7 of the 8 lanes of one
-// strip, and every channel starts a new ring of rows.
+// There the row kernels spend more time padding rows and finishing strips
+// than multiplying, because a 7-wide row fills 7 of the 8 lanes of one
+// strip and every channel starts a new ring of rows.
 //
 // Instead, a channel's padded input is written as stride² phase planes of
 // phaseW floats per row: padded position (r, c) goes to phase plane
@@ -68,17 +68,18 @@ func smallPlane(stride int) {
 	TEXT(name, NOSPLIT, "func(dst, src, weights, bias, buf []float32, table []int, channels, rows, vectors int, relu bool, hi float32)")
 	Doc(
 		name+" computes channels channels of a 3×3 depthwise convolution",
-		fmt.Sprintf("with stride %d and dilation 1 through two copies of the phase planes in", stride),
-		"buf, as smallDepthwise.fillTable lays them out in table: bias[c] (0 when bias is",
-		"empty) plus the 9 taps in order i, j with fused multiply-add, then, if",
-		"relu is set, min(max(·, 0), hi) keeping NaN and -0, the results of",
-		fmt.Sprintf("depthwise3x3s%dFMA bit for bit. Channel c reads src[c*rows*width:] (rows", stride),
-		"input rows), weights[9c:9c+9] and writes its outputs to dst right after",
-		"channel c-1's. vectors, a positive multiple of 4, is the number of",
-		"16-output vectors of a channel. The caller checks what table's offsets",
-		"and masks imply: src, dst and weights long enough, every row's store and",
-		"every vector's loads inside buf, and the padding of buf zero. It reads",
-		"and writes nothing else. Requires AVX512F.",
+		fmt.Sprintf("with stride %d and dilation 1. It works from two copies of the phase", stride),
+		"planes in buf, laid out as smallDepthwise.fillTable describes them in",
+		"table. Each output is bias[c] (0 when bias is empty) plus the 9 taps in",
+		"order i, j with fused multiply-add, then, if relu is set, min(max(·, 0),",
+		fmt.Sprintf("hi) keeping NaN and -0: the results of depthwise3x3s%dFMA bit for bit.", stride),
+		"Channel c reads src[c*rows*width:] (rows input rows) and",
+		"weights[9c:9c+9], and writes its outputs to dst right after channel",
+		"c-1's. vectors, a positive multiple of 4, is the number of 16-output",
+		"vectors of a channel. The caller checks what table's offsets and masks",
+		"imply: src, dst and weights long enough, every row's store and every",
+		"vector's loads inside buf, and the padding of buf zero. It reads and",
+		"writes nothing else. Requires AVX512F.",
 	)
 
 	dst := Load(Param("dst").Base(), GP64())
@@ -152,8 +153,8 @@ func smallPlane(stride int) {
 	}
 
 	// VMAXPS(acc, zero, acc) keeps acc unless 0 is greater, and VMINPS
-	// with acc as the second source keeps a NaN too: the row kernels'
-	// clamp, so that NaN and -0 come out the same.
+	// with acc as the second source keeps a NaN too. That is the row
+	// kernels' clamp, so NaN and -0 come out the same.
 	CMPB(paramAddr("relu"), U8(0))
 	JE(LabelRef("store"))
 	for _, acc := range smallAcc {

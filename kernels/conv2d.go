@@ -266,6 +266,7 @@ func (b imageB) padPlane(dst, src []float32, r0, r1 int) {
 // two phases of a stride-2 row: even columns to even[col/2], odd ones to
 // odd[col/2]. It is the general loop of padPlane for stride 2 (ResNet's
 // and MobileNet's stems), where that loop took 40 % of the layer's time.
+// The whole pairs go through the deinterleave kernel.
 func splitPhases2(even, odd []float32, lo int, in []float32) {
 	if len(in) == 0 {
 		return
@@ -279,11 +280,7 @@ func splitPhases2(even, odd []float32, lo int, in []float32) {
 
 	// Whole pairs: columns 2i and 2i+1.
 	pairs := len(in) / 2
-	even2, odd2 := even[i:i+pairs], odd[i:i+pairs]
-	for k := range even2 {
-		pair := in[2*k : 2*k+2]
-		even2[k], odd2[k] = pair[0], pair[1]
-	}
+	impl.deinterleave(even[i:i+pairs], odd[i:i+pairs], in[:2*pairs])
 	if len(in)%2 == 1 {
 		even[i+pairs] = in[len(in)-1]
 	}

@@ -39,6 +39,10 @@ type kernelSet struct {
 	// for i < len(dst). x and y are as long as dst.
 	addReLU func(dst, x, y []float32, relu bool)
 
+	// deinterleave stores src[2*i] in even[i] and src[2*i+1] in odd[i]
+	// for i < len(even). odd is as long as even, and src twice as long.
+	deinterleave func(even, odd, src []float32)
+
 	// maxPool3x3Stride2 is the plane kernel of MaxPool3x3Stride2, which
 	// checks its bounds, with top rows and left columns of padding.
 	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, top, left int)
@@ -172,6 +176,9 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.addReLU == nil {
 		ks.addReLU = genericKernels.addReLU
 	}
+	if ks.deinterleave == nil {
+		ks.deinterleave = genericKernels.deinterleave
+	}
 	if ks.maxRows == nil {
 		ks.maxRows = genericKernels.maxRows
 	}
@@ -222,6 +229,7 @@ var genericKernels = kernelSet{
 	relu:              reluGeneric,
 	maxRows:           maxRowsGeneric,
 	addReLU:           addReLUGeneric,
+	deinterleave:      deinterleaveGeneric,
 	maxPairs:          maxPairsGeneric,
 
 	maxPool3x3Stride2: maxPool3x3Stride2Generic,

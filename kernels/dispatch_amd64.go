@@ -12,6 +12,7 @@ var avx2Kernels = kernelSet{
 	relu:              reluAVX2,
 	maxRows:           maxRowsAVX2,
 	addReLU:           addReLUAVX2,
+	deinterleave:      deinterleaveAVX2,
 	maxPairs:          maxPairsAVX2,
 	maxPool3x3Stride2: maxPool3x3Stride2AVX2,
 	clamp:             clampAVX2,

@@ -211,6 +211,33 @@ func TestAddMatchesGoLoop(t *testing.T) {
 	})
 }
 
+// TestDeinterleaveCopiesBits checks that the kernel that splits a row
+// into its even and odd elements moves every bit, NaN payloads included,
+// and writes nothing past len(even) in either output.
+func TestDeinterleaveCopiesBits(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(23, 24))
+		for _, n := range vectorLengths() {
+			src := make([]float32, 2*n+1)
+			for i := range src {
+				src[i] = math.Float32frombits(rng.Uint32())
+			}
+			even, evenIntact := withSentinel(n)
+			odd, oddIntact := withSentinel(n)
+			impl.deinterleave(even, odd, src[:2*n])
+			for i := range n {
+				if math.Float32bits(even[i]) != math.Float32bits(src[2*i]) || math.Float32bits(odd[i]) != math.Float32bits(src[2*i+1]) {
+					t.Fatalf("n=%d: pair %d is %#x %#x, want %#x %#x", n, i,
+						math.Float32bits(even[i]), math.Float32bits(odd[i]), math.Float32bits(src[2*i]), math.Float32bits(src[2*i+1]))
+				}
+			}
+			if !evenIntact() || !oddIntact() {
+				t.Fatalf("n=%d: deinterleave wrote past the end of an output", n)
+			}
+		}
+	})
+}
+
 func TestMaxPairsMatchesGoMax(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(15, 16))

@@ -63,6 +63,11 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				MaxRows(dst, x, y)
 				Add(dst, x, y, true)
 
+				// Even and odd elements of a row of 2n floats.
+				interleaved := guardedCopy(t, randomFloats(rng, 2*n, 3), atEnd)
+				odds := guardedFloats(t, n, atEnd)
+				impl.deinterleave(dst, odds, interleaved)
+
 				// Depthwise rows: three taps whose runs end exactly at the
 				// end of src (atEnd) or start at its first element.
 				offsets := []int{0, 1, 2}

@@ -16,3 +16,9 @@ func reluAVX2(dst []float32, src []float32)
 // The caller checks that x and y are at least as long as dst. dst may
 // equal x or y. Requires AVX2.
 func addReLUAVX2(dst []float32, x []float32, y []float32, relu bool)
+
+// deinterleaveAVX2 stores src[2*i] in even[i] and src[2*i+1] in odd[i] for
+// i < len(even). It reads src[:2*len(even)], writes even[:len(even)] and
+// odd[:len(even)], nothing else; the caller checks that odd has at least
+// len(even) elements and src at least twice that many. Requires AVX2.
+func deinterleaveAVX2(even []float32, odd []float32, src []float32)

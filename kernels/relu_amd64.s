@@ -127,3 +127,47 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func deinterleaveAVX2(even []float32, odd []float32, src []float32)
+// Requires: AVX, AVX2
+TEXT ·deinterleaveAVX2(SB), NOSPLIT, $0-72
+	MOVQ even_base+0(FP), AX
+	MOVQ odd_base+24(FP), CX
+	MOVQ src_base+48(FP), DX
+	MOVQ even_len+8(FP), BX
+
+	// Main loop: 8 pairs per iteration.
+block:
+	CMPQ    BX, $0x08
+	JL      tail
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xdd, Y1, Y0, Y0
+	VPERMPD $0xd8, Y2, Y2
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x40, DX
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     block
+
+	// Tail of fewer than 8 pairs, one pair at a time.
+tail:
+	TESTQ  BX, BX
+	JZ     done
+	VMOVSS (DX), X0
+	VMOVSS X0, (AX)
+	VMOVSS 4(DX), X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x08, DX
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    tail
+
+done:
+	VZEROUPPER
+	RET

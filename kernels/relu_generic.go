@@ -15,6 +15,15 @@ func reluGeneric(dst, src []float32) {
 	}
 }
 
+// deinterleaveGeneric is the portable twin of deinterleaveAVX2.
+func deinterleaveGeneric(even, odd, src []float32) {
+	odd, src = odd[:len(even)], src[:2*len(even)]
+	for i := range even {
+		pair := src[2*i : 2*i+2]
+		even[i], odd[i] = pair[0], pair[1]
+	}
+}
+
 // addReLUGeneric is the portable twin of addReLUAVX2: Go's x[i] + y[i],
 // then reluGeneric's comparison.
 func addReLUGeneric(dst, x, y []float32, relu bool) {

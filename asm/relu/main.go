@@ -1,5 +1,7 @@
-// Command relu generates the AVX2 ReLU kernel and the AVX2 kernel of an
-// elementwise sum followed by an optional ReLU (residual connections).
+// Command relu generates the AVX2 elementwise kernels: ReLU, a sum
+// followed by an optional ReLU (residual connections), and the split of
+// a row into its even and odd elements (the padded copy of a stride-2
+// convolution's input).
 package main
 
 import (
@@ -16,6 +18,7 @@ func main() {
 	ConstraintExpr("!purego")
 	relu()
 	addReLU()
+	deinterleave()
 	Generate()
 }
 
@@ -143,6 +146,64 @@ func elementwiseLoop(n, dst Register, inputs []Register, vector func(disp int) V
 	JZ(LabelRef("done"))
 	VMOVSS(scalar(), Mem{Base: dst})
 	advance(4)
+	DECQ(n)
+	JMP(LabelRef("tail"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// deinterleave emits deinterleaveAVX2. Each iteration loads 16 floats
+// s0..s15 into two YMM registers: low = s0..s7 and high = s8..s15.
+// Within each 128-bit lane, VSHUFPS picks elements 0 and 2 (or 1 and 3)
+// of low and then of high, so the even ones come out as
+// s0 s2 s8 s10 | s4 s6 s12 s14. VPERMPD then swaps the middle two 64-bit
+// pairs, which puts them in order: s0 s2 s4 s6 s8 s10 s12 s14.
+func deinterleave() {
+	TEXT("deinterleaveAVX2", NOSPLIT, "func(even, odd, src []float32)")
+	Doc(
+		"deinterleaveAVX2 stores src[2*i] in even[i] and src[2*i+1] in odd[i] for",
+		"i < len(even). It reads src[:2*len(even)], writes even[:len(even)] and",
+		"odd[:len(even)], nothing else; the caller checks that odd has at least",
+		"len(even) elements and src at least twice that many. Requires AVX2.",
+	)
+	even := Load(Param("even").Base(), GP64())
+	odd := Load(Param("odd").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("even").Len(), GP64())
+
+	Comment("Main loop: 8 pairs per iteration.")
+	Label("block")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("tail"))
+	low, high, evens, odds := YMM(), YMM(), YMM(), YMM()
+	VMOVUPS(Mem{Base: src}, low)
+	VMOVUPS(Mem{Base: src, Disp: 32}, high)
+	VSHUFPS(Imm(0x88), high, low, evens)
+	VSHUFPS(Imm(0xdd), high, low, odds)
+	VPERMPD(Imm(0xd8), evens, evens)
+	VPERMPD(Imm(0xd8), odds, odds)
+	VMOVUPS(evens, Mem{Base: even})
+	VMOVUPS(odds, Mem{Base: odd})
+	ADDQ(Imm(64), src)
+	ADDQ(Imm(32), even)
+	ADDQ(Imm(32), odd)
+	SUBQ(Imm(8), n)
+	JMP(LabelRef("block"))
+
+	Comment("Tail of fewer than 8 pairs, one pair at a time.")
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	scalar := XMM()
+	VMOVSS(Mem{Base: src}, scalar)
+	VMOVSS(scalar, Mem{Base: even})
+	VMOVSS(Mem{Base: src, Disp: 4}, scalar)
+	VMOVSS(scalar, Mem{Base: odd})
+	ADDQ(Imm(8), src)
+	ADDQ(Imm(4), even)
+	ADDQ(Imm(4), odd)
 	DECQ(n)
 	JMP(LabelRef("tail"))
 

@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"unsafe"
@@ -62,11 +63,6 @@ func TestKernelsAtGuardPages(t *testing.T) {
 				y := guardedCopy(t, randomFloats(rng, n, 3), atEnd)
 				MaxRows(dst, x, y)
 				Add(dst, x, y, true)
-
-				// Even and odd elements of a row of 2n floats.
-				interleaved := guardedCopy(t, randomFloats(rng, 2*n, 3), atEnd)
-				odds := guardedFloats(t, n, atEnd)
-				impl.deinterleave(dst, odds, interleaved)
 
 				// Depthwise rows: three taps whose runs end exactly at the
 				// end of src (atEnd) or start at its first element.
@@ -194,6 +190,34 @@ func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
 								}
 							}
 						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestDeinterleaveAtGuardPages runs impl.deinterleave with each of
+// its three slices next to a PROT_NONE page on either side, for every
+// length from 0 to 100, and checks every bit of the result.
+func TestDeinterleaveAtGuardPages(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(91, 92))
+		for n := 0; n <= 100; n++ {
+			for mask := 0; mask < 8; mask++ {
+				evenEnd, oddEnd, srcEnd := mask&1 != 0, mask&2 != 0, mask&4 != 0
+				raw := make([]float32, 2*n)
+				for i := range raw {
+					raw[i] = math.Float32frombits(rng.Uint32())
+				}
+				src := guardedCopy(t, raw, srcEnd)
+				even := guardedFloats(t, n, evenEnd)
+				odd := guardedFloats(t, n, oddEnd)
+				impl.deinterleave(even, odd, src)
+				for i := range n {
+					if math.Float32bits(even[i]) != math.Float32bits(raw[2*i]) || math.Float32bits(odd[i]) != math.Float32bits(raw[2*i+1]) {
+						t.Fatalf("n=%d mask=%d: pair %d is %#x %#x, want %#x %#x", n, mask, i,
+							math.Float32bits(even[i]), math.Float32bits(odd[i]), math.Float32bits(raw[2*i]), math.Float32bits(raw[2*i+1]))
 					}
 				}
 			}

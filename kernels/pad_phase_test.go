@@ -1,6 +1,10 @@
 package kernels
 
-import "testing"
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
 
 // TestSplitPhases2 checks the stride-2 phase split against the layout
 // rule it implements: column lo+t goes to phase (lo+t)%2 at (lo+t)/2. It
@@ -29,4 +33,76 @@ func TestSplitPhases2(t *testing.T) {
 			}
 		}
 	}
+}
+
+// naivePadded builds imageB's padded copy from its definition: column col
+// of padded row r is src[r-PadTop][col-PadLeft] (zero outside), at
+// (col%StrideW)*phaseW + col/StrideW of its row.
+func naivePadded(src []float32, b imageB) []float32 {
+	p := b.p
+	out := make([]float32, p.Channels*b.plane)
+	for c := 0; c < p.Channels; c++ {
+		for r := 0; r < b.paddedH; r++ {
+			for col := 0; col < b.paddedW; col++ {
+				y, x := r-p.PadTop, col-p.PadLeft
+				if y < 0 || y >= p.Height || x < 0 || x >= p.Width {
+					continue
+				}
+				out[c*b.plane+r*b.rowLen+(col%p.StrideW)*b.phaseW+col/p.StrideW] = src[(c*p.Height+y)*p.Width+x]
+			}
+		}
+	}
+	return out
+}
+
+// TestImageBStride2Sweep compares newImageB's padded copy with the
+// definition for stride-2 geometries, with every implementation and with
+// 1 and 3 threads, bit for bit, and checks the slack stays zero.
+func TestImageBStride2Sweep(t *testing.T) {
+	defer SetThreads(0)
+	rng := rand.New(rand.NewPCG(93, 94))
+	widthStep := 1
+	if testing.Short() {
+		widthStep = 3
+	}
+	count := 0
+	forEachImpl(t, func(t *testing.T) {
+		for _, threads := range []int{1, 3} {
+			SetThreads(threads)
+			for h := 1; h <= 40; h += 3 {
+				for w := 1; w <= 40; w += widthStep {
+					for pad := 0; pad <= 3; pad++ {
+						for k := 1; k <= 7; k += 2 {
+							for dil := 1; dil <= 2; dil++ {
+								c := 1 + rng.IntN(5)
+								tc := convCase{m: 1, c: c, h: h, w: w, kh: k, kw: k, sh: 2, sw: 2, dh: dil, dw: dil,
+									pt: pad, pl: (pad + w) % 4, pb: rng.IntN(4), pr: rng.IntN(4)}
+								p := tc.params()
+								if p.OutH == 0 || p.OutW == 0 {
+									continue
+								}
+								src := randomFloats(rng, c*h*w, 3)
+								b := newImageB(src, p)
+								want := naivePadded(src, b)
+								got := b.padded[:len(want)]
+								for i := range want {
+									if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+										t.Fatalf("%v threads=%d: padded[%d] = %v, want %v", tc, threads, i, got[i], want[i])
+									}
+								}
+								for i, v := range b.padded[len(want):] {
+									if v != 0 {
+										t.Fatalf("%v: slack element %d = %v, want 0", tc, i, v)
+									}
+								}
+								putScratch(b.padded)
+								count++
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+	t.Logf("%d geometries", count)
 }

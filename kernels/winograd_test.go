@@ -282,3 +282,28 @@ func FuzzWinogradTransforms(f *testing.F) {
 		}
 	})
 }
+
+// TestWinogradBlockRowsRange checks winogradBlockRows for every small tile
+// grid and goroutine count.
+func TestWinogradBlockRowsRange(t *testing.T) {
+	for tilesH := 1; tilesH <= 80; tilesH++ {
+		for tilesW := 1; tilesW <= 80; tilesW++ {
+			for parts := 1; parts <= 4; parts++ {
+				rows := winogradBlockRows(tilesH, tilesW, parts)
+				if rows < 1 || rows > tilesH {
+					t.Fatalf("winogradBlockRows(%d, %d, %d) = %d, want 1 to %d", tilesH, tilesW, parts, rows, tilesH)
+				}
+				if parts == 1 && rows*tilesW > max(tilesW, 2*winogradBlockTiles) {
+					t.Errorf("winogradBlockRows(%d, %d, 1) = %d: %d tiles per block, want at most %d", tilesH, tilesW, rows, rows*tilesW, max(tilesW, 2*winogradBlockTiles))
+				}
+			}
+		}
+	}
+	for _, tilesW := range []int{1000, 5000} {
+		for parts := 1; parts <= 4; parts++ {
+			if rows := winogradBlockRows(3, tilesW, parts); rows != 1 {
+				t.Errorf("winogradBlockRows(3, %d, %d) = %d, want 1", tilesW, parts, rows)
+			}
+		}
+	}
+}

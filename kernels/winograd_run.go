@@ -27,7 +27,9 @@ type winogradRun struct {
 // columns for the GEMMs to reach full speed, few enough that a block's
 // transformed input and products stay near the L2 cache for 64 channels.
 // On ResNet's layers, sizes from 16 to 256 ran within a few percent of
-// each other on one core, and 32 scaled best to two cores.
+// each other on one core, and 32 scaled best to two cores. One thread
+// takes blocks of up to twice as many tiles where that avoids lone
+// 16-column tiles (see pairedBlockRows).
 const winogradBlockTiles = 32
 
 // winogradMinBlockTiles is the fewest tiles that a block gets so that

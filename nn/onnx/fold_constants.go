@@ -2,15 +2,17 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/simdnn/simdnn/nn"
 )
 
 // foldLimit bounds the bytes of the tensors that foldConstants computes
-// while loading: 4 GiB. ConstantOfShape is the operator whose output can be
-// far larger than the file, while the weights of real models stay well
-// below the limit (VGG-19 has 1.4e8 float32s, 0.56 GB).
-var foldLimit = 1 << 32
+// while loading: 4 GiB, or the largest int where int has 32 bits.
+// ConstantOfShape is the operator whose output can be far larger than the
+// file, while the weights of real models stay well below the limit
+// (VGG-19 has 1.4e8 float32s, 0.56 GB).
+var foldLimit = min(1<<32, math.MaxInt)
 
 // foldConstants replaces every node whose inputs are all constants, or
 // computed from constants, with initializers that hold its outputs. A

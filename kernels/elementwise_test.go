@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -225,17 +226,24 @@ func TestDeinterleaveCopiesBits(t *testing.T) {
 			even, evenIntact := withSentinel(n)
 			odd, oddIntact := withSentinel(n)
 			impl.deinterleave(even, odd, src[:2*n])
-			for i := range n {
-				if math.Float32bits(even[i]) != math.Float32bits(src[2*i]) || math.Float32bits(odd[i]) != math.Float32bits(src[2*i+1]) {
-					t.Fatalf("n=%d: pair %d is %#x %#x, want %#x %#x", n, i,
-						math.Float32bits(even[i]), math.Float32bits(odd[i]), math.Float32bits(src[2*i]), math.Float32bits(src[2*i+1]))
-				}
-			}
+			checkDeinterleaved(t, fmt.Sprintf("n=%d", n), even, odd, src)
 			if !evenIntact() || !oddIntact() {
 				t.Fatalf("n=%d: deinterleave wrote past the end of an output", n)
 			}
 		}
 	})
+}
+
+// checkDeinterleaved fails t unless even[i] and odd[i] have the bits of
+// src[2*i] and src[2*i+1] for every i < len(even).
+func checkDeinterleaved(t *testing.T, label string, even, odd, src []float32) {
+	t.Helper()
+	for i := range even {
+		if math.Float32bits(even[i]) != math.Float32bits(src[2*i]) || math.Float32bits(odd[i]) != math.Float32bits(src[2*i+1]) {
+			t.Fatalf("%s: pair %d is %#x %#x, want %#x %#x", label, i,
+				math.Float32bits(even[i]), math.Float32bits(odd[i]), math.Float32bits(src[2*i]), math.Float32bits(src[2*i+1]))
+		}
+	}
 }
 
 func TestMaxPairsMatchesGoMax(t *testing.T) {

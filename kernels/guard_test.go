@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -214,12 +215,7 @@ func TestDeinterleaveAtGuardPages(t *testing.T) {
 				even := guardedFloats(t, n, evenEnd)
 				odd := guardedFloats(t, n, oddEnd)
 				impl.deinterleave(even, odd, src)
-				for i := range n {
-					if math.Float32bits(even[i]) != math.Float32bits(raw[2*i]) || math.Float32bits(odd[i]) != math.Float32bits(raw[2*i+1]) {
-						t.Fatalf("n=%d mask=%d: pair %d is %#x %#x, want %#x %#x", n, mask, i,
-							math.Float32bits(even[i]), math.Float32bits(odd[i]), math.Float32bits(raw[2*i]), math.Float32bits(raw[2*i+1]))
-					}
-				}
+				checkDeinterleaved(t, fmt.Sprintf("n=%d mask=%d", n, mask), even, odd, raw)
 			}
 		}
 	})

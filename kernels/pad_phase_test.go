@@ -55,6 +55,30 @@ func naivePadded(src []float32, b imageB) []float32 {
 	return out
 }
 
+// stride2Geometries returns the stride-2 convolutions with outputs over
+// heights 1 to 40 (step 3), widths 1 to 40 (step widthStep), top pads 0
+// to 3, odd square kernels up to 7 and dilations 1 and 2. The channels
+// (1 to 5) and the bottom and right pads come from rng.
+func stride2Geometries(rng *rand.Rand, widthStep int) []convCase {
+	var cases []convCase
+	for h := 1; h <= 40; h += 3 {
+		for w := 1; w <= 40; w += widthStep {
+			for pad := 0; pad <= 3; pad++ {
+				for k := 1; k <= 7; k += 2 {
+					for dil := 1; dil <= 2; dil++ {
+						tc := convCase{m: 1, c: 1 + rng.IntN(5), h: h, w: w, kh: k, kw: k, sh: 2, sw: 2, dh: dil, dw: dil,
+							pt: pad, pl: (pad + w) % 4, pb: rng.IntN(4), pr: rng.IntN(4)}
+						if p := tc.params(); p.OutH > 0 && p.OutW > 0 {
+							cases = append(cases, tc)
+						}
+					}
+				}
+			}
+		}
+	}
+	return cases
+}
+
 // TestImageBStride2Sweep compares newImageB's padded copy with the
 // definition for stride-2 geometries, with every implementation and with
 // 1 and 3 threads, bit for bit, and checks the slack stays zero.
@@ -65,44 +89,29 @@ func TestImageBStride2Sweep(t *testing.T) {
 	if testing.Short() {
 		widthStep = 3
 	}
-	count := 0
+	cases := stride2Geometries(rng, widthStep)
+	t.Logf("%d geometries", len(cases))
+
 	forEachImpl(t, func(t *testing.T) {
 		for _, threads := range []int{1, 3} {
 			SetThreads(threads)
-			for h := 1; h <= 40; h += 3 {
-				for w := 1; w <= 40; w += widthStep {
-					for pad := 0; pad <= 3; pad++ {
-						for k := 1; k <= 7; k += 2 {
-							for dil := 1; dil <= 2; dil++ {
-								c := 1 + rng.IntN(5)
-								tc := convCase{m: 1, c: c, h: h, w: w, kh: k, kw: k, sh: 2, sw: 2, dh: dil, dw: dil,
-									pt: pad, pl: (pad + w) % 4, pb: rng.IntN(4), pr: rng.IntN(4)}
-								p := tc.params()
-								if p.OutH == 0 || p.OutW == 0 {
-									continue
-								}
-								src := randomFloats(rng, c*h*w, 3)
-								b := newImageB(src, p)
-								want := naivePadded(src, b)
-								got := b.padded[:len(want)]
-								for i := range want {
-									if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-										t.Fatalf("%v threads=%d: padded[%d] = %v, want %v", tc, threads, i, got[i], want[i])
-									}
-								}
-								for i, v := range b.padded[len(want):] {
-									if v != 0 {
-										t.Fatalf("%v: slack element %d = %v, want 0", tc, i, v)
-									}
-								}
-								putScratch(b.padded)
-								count++
-							}
-						}
+			for _, tc := range cases {
+				src := randomFloats(rng, tc.c*tc.h*tc.w, 3)
+				b := newImageB(src, tc.params())
+				want := naivePadded(src, b)
+				got := b.padded[:len(want)]
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v threads=%d: padded[%d] = %v, want %v", tc, threads, i, got[i], want[i])
 					}
 				}
+				for i, v := range b.padded[len(want):] {
+					if v != 0 {
+						t.Fatalf("%v: slack element %d = %v, want 0", tc, i, v)
+					}
+				}
+				putScratch(b.padded)
 			}
 		}
 	})
-	t.Logf("%d geometries", count)
 }

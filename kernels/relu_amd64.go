@@ -19,6 +19,6 @@ func addReLUAVX2(dst []float32, x []float32, y []float32, relu bool)
 
 // deinterleaveAVX2 stores src[2*i] in even[i] and src[2*i+1] in odd[i] for
 // i < len(even). It reads src[:2*len(even)], writes even[:len(even)] and
-// odd[:len(even)], nothing else; the caller checks that odd has at least
+// odd[:len(even)], nothing else. The caller checks that odd has at least
 // len(even) elements and src at least twice that many. Requires AVX2.
 func deinterleaveAVX2(even []float32, odd []float32, src []float32)

@@ -165,7 +165,7 @@ func deinterleave() {
 	Doc(
 		"deinterleaveAVX2 stores src[2*i] in even[i] and src[2*i+1] in odd[i] for",
 		"i < len(even). It reads src[:2*len(even)], writes even[:len(even)] and",
-		"odd[:len(even)], nothing else; the caller checks that odd has at least",
+		"odd[:len(even)], nothing else. The caller checks that odd has at least",
 		"len(even) elements and src at least twice that many. Requires AVX2.",
 	)
 	even := Load(Param("even").Base(), GP64())

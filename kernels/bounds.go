@@ -32,6 +32,21 @@ func tileFits(c []float32, ldc, width int) bool {
 	return ldc >= width && len(c) >= width && (len(c)-width)/(gemmMR-1) >= ldc
 }
 
+// checkEdge panics unless the corner of an edge kernel is 1 to gemmMR
+// rows of 1 to gemmNR columns inside c, rows ldc ≥ cols apart, and bias
+// is empty or holds a value per row.
+func checkEdge(c []float32, ldc int, bias []float32, rows, cols int) {
+	if rows < 1 || rows > gemmMR || cols < 1 || cols > gemmNR {
+		panic("kernels: edge kernel called with a corner outside its tile")
+	}
+	if ldc < cols || len(c) < cols || (len(c)-cols)/ldc < rows-1 {
+		panic("kernels: edge kernel called with C shorter than its corner")
+	}
+	if len(bias) != 0 && len(bias) < rows {
+		panic("kernels: edge kernel bias shorter than its rows")
+	}
+}
+
 // checkColumns panics unless a0…a3 hold packed A panels of kc steps, b
 // column 0 of a packed B panel of kc steps, and sums the sums of four
 // panels.

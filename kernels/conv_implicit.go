@@ -118,6 +118,10 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 		packedTiles(ks, ws, aBlock, mc, kc, src, offsets, span, c, ldc, accumulate, ep)
 		return
 	}
+	if cols <= gemmNR && mc > gemmMR && ks.convEdgePack != nil {
+		packedEdgeTiles(ks, ws, aBlock, mc, kc, src, offsets, span, c, ldc, cols, accumulate, ep)
+		return
+	}
 	for ir := 0; ir < mc; ir += gemmMR {
 		rows := min(gemmMR, mc-ir)
 		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
@@ -130,10 +134,15 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 			continue
 		}
 
-		// As in edgeTile: the kernel applies the epilogue to C's values
-		// copied in, 16 columns at a time.
+		// As in edgeTile: the edge kernel stores the corner in place, or
+		// the tile kernel applies the epilogue to C's values copied in,
+		// 16 columns at a time.
 		for x := 0; x < cols; x += gemmNR {
 			w := min(gemmNR, cols-x)
+			if ks.convEdge != nil {
+				ks.convEdge(kc, aPanel, src[x:], offsets, span, c[ir*ldc+x:], ldc, accumulate, ep.cornerBias(ir, rows), ep.act, rows, w)
+				continue
+			}
 			edge := ws.edge[:]
 			if accumulate {
 				loadEdge(edge, c[ir*ldc+x:], ldc, rows, w)
@@ -153,6 +162,27 @@ func packedTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int,
 	packed := ws.b[:2*gemmNR*kc]
 	ks.convTilePairPack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.tileBias(0), ep.act)
 	pairPanels(ks, ws, aBlock[gemmMR*kc:], mc-gemmMR, kc, packed, c[gemmMR*ldc:], ldc, accumulate, ep.rows(gemmMR))
+}
+
+// packedEdgeTiles computes implicitTiles for one tile of cols ≤ gemmNR
+// columns and more than one A panel, as packedTiles does for a pair: the
+// first panel's edge kernel packs B into ws.b, and the packed kernels
+// compute the other panels from there. Each stores its corner of C in
+// place. At SqueezeNet's stem (111 pixels per output row, 64 filters)
+// the last 15 columns of each row took 11 reads of the image instead of
+// one.
+func packedEdgeTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
+	packed := ws.b[:gemmNR*kc]
+	ks.convEdgePack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.cornerBias(0, gemmMR), ep.act, gemmMR, cols)
+	for ir := gemmMR; ir < mc; ir += gemmMR {
+		rows := min(gemmMR, mc-ir)
+		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
+		if rows == gemmMR && cols == gemmNR {
+			ks.sgemmTileEpilogue(kc, aPanel, packed, c[ir*ldc:], ldc, accumulate, ep.tileBias(ir), ep.act)
+			continue
+		}
+		ks.sgemmEdge(kc, aPanel, packed, c[ir*ldc:], ldc, accumulate, ep.cornerBias(ir, rows), ep.act, rows, cols)
+	}
 }
 
 // convCols returns the number of columns, out of left remaining, that the

@@ -23,6 +23,12 @@ type kernelSet struct {
 	// keep both FMA ports busy.
 	sgemmTilePair func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
 
+	// sgemmEdge, when not nil, computes the tile of sgemmTileEpilogue
+	// but reads and writes only its top-left rows×cols corner of C, with
+	// bias[:rows] (or none). Its elements are those of sgemmTileEpilogue,
+	// bit for bit. Without it, edge tiles go through a buffer.
+	sgemmEdge func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int)
+
 	// sgemmColumns, when not nil, computes column 0 of the tiles of four
 	// packed A panels and the packed B panel b. sums[gemmMR*g+i] is
 	// element (i, 0) of panel ag's tile, bit for bit as sgemmTile
@@ -73,6 +79,18 @@ type kernelSet struct {
 	// wrappers check src through span alone: a span that does not match
 	// offsets lets the assembly read outside src.
 	convTile func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation)
+
+	// convEdge, when not nil, is convTile reading and writing only the
+	// rows×cols corner of C, as sgemmEdge does. It reads src as convTile
+	// does, 16 floats per tap whatever cols is.
+	convEdge func(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int)
+
+	// convEdgePack, when not nil, is convEdge that also copies the 16
+	// floats of each row of B it reads into packed[:gemmNR*kc], the layout
+	// of a packed B panel, which the set's sgemmEdge (then required)
+	// reads. As with convTilePairPack, only a column block's first A
+	// panel then reads the image.
+	convEdgePack func(kc int, a, src []float32, offsets []int, span offsetSpan, packed, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int)
 
 	// convTilePair, when not nil, computes the two tiles of convTile whose
 	// rows of B start at src[offsets[p]:] and 16 floats further, side by

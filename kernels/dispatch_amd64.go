@@ -47,6 +47,9 @@ var avx512Kernels = func() kernelSet {
 	s.convTile = convTileAVX512
 	s.convTilePair = convTilePairAVX512
 	s.convTilePairPack = convTilePairPackAVX512
+	s.sgemmEdge = sgemmEdgeAVX512
+	s.convEdge = convEdgeAVX512
+	s.convEdgePack = convEdgePackAVX512
 	s.depthwise3x3Small = depthwise3x3SmallChecked
 	s.convPackMinFilters = 128
 	s.pointwisePackMinFilters = 768
@@ -108,6 +111,19 @@ func sgemmTilePairAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bi
 	sgemmKernel6x32AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
+// sgemmEdgeAVX512 checks the bounds of the panels and of the corner of C
+// and the bias that the assembly reads and writes.
+func sgemmEdgeAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int) {
+	if !panelFits(a, gemmMR, kc) || !panelFits(b, gemmNR, kc) {
+		panic("kernels: GEMM edge kernel called with panels shorter than its tile")
+	}
+	checkEdge(c, ldc, bias, rows, cols)
+	sgemmEdgeKernel6x16AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
+}
+
+// columnMask returns the mask of an edge kernel's first cols columns.
+func columnMask(cols int) uint16 { return uint16(1<<cols - 1) }
+
 // sgemmColumnsFMA checks the bounds that the assembly relies on.
 func sgemmColumnsFMA(kc int, a0, a1, a2, a3, b, sums []float32) {
 	checkColumns(kc, a0, a1, a2, a3, b, sums)
@@ -154,6 +170,32 @@ func convTileFMA(kc int, a, src []float32, offsets []int, span offsetSpan, c []f
 func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation) {
 	checkConvTile(kc, a, src, offsets, span, c, ldc, bias)
 	convKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi)
+}
+
+// convEdgeAVX512 checks the bounds of the panels, of every tap's 16
+// floats in src, and of the corner of C and the bias.
+func convEdgeAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int) {
+	if !panelFits(a, gemmMR, kc) || len(offsets) < kc {
+		panic("kernels: convolution edge kernel called with panels shorter than its tile")
+	}
+	if span.min < 0 || span.max > len(src)-gemmNR {
+		panic("kernels: convolution edge kernel tap outside the image")
+	}
+	checkEdge(c, ldc, bias, rows, cols)
+	convEdgeKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
+}
+
+// convEdgePackAVX512 checks the bounds of convEdgeAVX512 and that packed
+// holds a B panel of kc steps.
+func convEdgePackAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, packed, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int) {
+	if !panelFits(a, gemmMR, kc) || len(offsets) < kc || !panelFits(packed, gemmNR, kc) {
+		panic("kernels: convolution edge kernel called with panels shorter than its tile")
+	}
+	if span.min < 0 || span.max > len(src)-gemmNR {
+		panic("kernels: convolution edge kernel tap outside the image")
+	}
+	checkEdge(c, ldc, bias, rows, cols)
+	convPackEdgeKernel6x16AVX512(kc, a, src, offsets, packed, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
 }
 
 // convTilePairAVX512 checks the bounds of the panels, of the 6×32 tile of

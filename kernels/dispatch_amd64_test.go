@@ -68,11 +68,13 @@ func TestAVX512SetIsComplete(t *testing.T) {
 // for every entry, so that no generic fallback hides a missing one. The
 // pair kernels are optional: the AVX2 tile already keeps its FMA port busy.
 // So is the small-plane depthwise kernel, which needs AVX-512's masks and
-// compress instruction.
+// compress instruction, and so are the edge kernels, which store through
+// AVX-512's masks.
 func TestAVX2SetIsComplete(t *testing.T) {
 	v := reflect.ValueOf(avx2Kernels)
 	for i := 0; i < v.NumField(); i++ {
-		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "convTilePair" || name == "convTilePairPack" || name == "depthwise3x3Small" {
+		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "convTilePair" || name == "convTilePairPack" || name == "depthwise3x3Small" ||
+			name == "sgemmEdge" || name == "convEdge" || name == "convEdgePack" {
 			continue
 		}
 		if f := v.Field(i); f.Kind() == reflect.Func && f.IsNil() {

@@ -24,6 +24,15 @@ func (ep epilogue) tileBias(first int) []float32 {
 	return ep.bias[first : first+gemmMR]
 }
 
+// cornerBias returns the bias of the rows rows from row first on, or nil
+// when there is none.
+func (ep epilogue) cornerBias(first, rows int) []float32 {
+	if ep.bias == nil {
+		return nil
+	}
+	return ep.bias[first : first+rows]
+}
+
 // apply runs the epilogue on the rows×cols tile at c[0], which is row
 // firstRow of the C that ep describes.
 func (ep epilogue) apply(c []float32, ldc, firstRow, rows, cols int) {

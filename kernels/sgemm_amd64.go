@@ -60,6 +60,23 @@ func convKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, c [
 // checks those bounds. Requires AVX512F.
 func convPackKernel6x32AVX512(kc int, a []float32, src []float32, offsets []int, packed []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
+// sgemmEdgeKernel6x16AVX512 computes the tile of sgemmKernel6x16AVX512 and reads and
+// writes only rows 0 to rows-1 of C, and in them the columns of the set
+// bits of mask. It reads bias[:rows] when bias is not empty. It requires
+// 1 ≤ rows ≤ 6, which the caller checks, and AVX512F.
+func sgemmEdgeKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+
+// convEdgeKernel6x16AVX512 computes the tile of convKernel6x16AVX512 (reading src as
+// it does) and reads and writes C as sgemmEdgeKernel6x16AVX512 does.
+// It requires 1 ≤ rows ≤ 6, which the caller checks, and AVX512F.
+func convEdgeKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+
+// convPackEdgeKernel6x16AVX512 is convEdgeKernel6x16AVX512 that also copies row p of B to
+// packed[16*p:], the layout of a packed B panel. It writes packed[:16*kc]
+// and the corner of C, nothing else. It requires 1 ≤ rows ≤ 6, which
+// the caller checks, and AVX512F.
+func convPackEdgeKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, packed []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+
 // sgemmColumn6x4FMA computes sums[6*g+i] = Σ_p ag[p*6+i]·b[p*16] for the four packed
 // 6×kc A panels a0…a3 and column 0 of the packed kc×16 B panel b (pass
 // b[j:] for column j). Each sum takes the same operations in the same

@@ -1707,6 +1707,758 @@ write:
 	VZEROUPPER
 	RET
 
+// func sgemmEdgeKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmEdgeKernel6x16AVX512(SB), NOSPLIT, $0-138
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+	MOVQ a_base+8(FP), DX
+	MOVQ c_base+56(FP), BX
+	MOVQ ldc+80(FP), SI
+
+	// Zero both sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ             CX, $0x04
+	JL               single
+	VMOVUPS          (AX), Z12
+	VFMADD231PS.BCST (DX), Z12, Z0
+	VFMADD231PS.BCST 4(DX), Z12, Z1
+	VFMADD231PS.BCST 8(DX), Z12, Z2
+	VFMADD231PS.BCST 12(DX), Z12, Z3
+	VFMADD231PS.BCST 16(DX), Z12, Z4
+	VFMADD231PS.BCST 20(DX), Z12, Z5
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(DX)
+	VMOVUPS          64(AX), Z13
+	VFMADD231PS.BCST 24(DX), Z13, Z6
+	VFMADD231PS.BCST 28(DX), Z13, Z7
+	VFMADD231PS.BCST 32(DX), Z13, Z8
+	VFMADD231PS.BCST 36(DX), Z13, Z9
+	VFMADD231PS.BCST 40(DX), Z13, Z10
+	VFMADD231PS.BCST 44(DX), Z13, Z11
+	VMOVUPS          128(AX), Z12
+	VFMADD231PS.BCST 48(DX), Z12, Z0
+	VFMADD231PS.BCST 52(DX), Z12, Z1
+	VFMADD231PS.BCST 56(DX), Z12, Z2
+	VFMADD231PS.BCST 60(DX), Z12, Z3
+	VFMADD231PS.BCST 64(DX), Z12, Z4
+	VFMADD231PS.BCST 68(DX), Z12, Z5
+	VMOVUPS          192(AX), Z13
+	VFMADD231PS.BCST 72(DX), Z13, Z6
+	VFMADD231PS.BCST 76(DX), Z13, Z7
+	VFMADD231PS.BCST 80(DX), Z13, Z8
+	VFMADD231PS.BCST 84(DX), Z13, Z9
+	VFMADD231PS.BCST 88(DX), Z13, Z10
+	VFMADD231PS.BCST 92(DX), Z13, Z11
+	ADDQ             $0x00000060, DX
+	ADDQ             $0x00000100, AX
+	SUBQ             $0x04, CX
+	JMP              unrolled
+
+	// Remaining k steps, one at a time, into the even set.
+single:
+	TESTQ            CX, CX
+	JZ               sum
+	VMOVUPS          (AX), Z12
+	VFMADD231PS.BCST (DX), Z12, Z0
+	VFMADD231PS.BCST 4(DX), Z12, Z1
+	VFMADD231PS.BCST 8(DX), Z12, Z2
+	VFMADD231PS.BCST 12(DX), Z12, Z3
+	VFMADD231PS.BCST 16(DX), Z12, Z4
+	VFMADD231PS.BCST 20(DX), Z12, Z5
+	ADDQ             $0x18, DX
+	ADDQ             $0x00000040, AX
+	DECQ             CX
+	JMP              single
+
+sum:
+	// P = even + odd.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+
+	// ldc from elements to bytes; K1 = the columns to read and write.
+	SHLQ         $0x02, SI
+	MOVWLZX      mask+136(FP), AX
+	KMOVW        AX, K1
+	MOVQ         rows+128(FP), AX
+	MOVB         accumulate+88(FP), CL
+	MOVQ         bias_len+104(FP), DX
+	MOVQ         bias_base+96(FP), DI
+	MOVB         relu+120(FP), R8
+	VBROADCASTSS hi+124(FP), Z14
+	VPXORD       Z13, Z13, Z13
+
+	// Row 0.
+	TESTB     CL, CL
+	JZ        bias0
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z0, Z0
+
+bias0:
+	TESTQ        DX, DX
+	JZ           relu0
+	VBROADCASTSS (DI), Z12
+	VADDPS       Z12, Z0, Z0
+
+relu0:
+	TESTB  R8, R8
+	JZ     write0
+	VMAXPS Z0, Z13, Z0
+	VMINPS Z0, Z14, Z0
+
+write0:
+	VMOVUPS Z0, K1, (BX)
+	ADDQ    SI, BX
+
+	// Row 1.
+	CMPQ      AX, $0x01
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias1
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+bias1:
+	TESTQ        DX, DX
+	JZ           relu1
+	VBROADCASTSS 4(DI), Z12
+	VADDPS       Z12, Z1, Z1
+
+relu1:
+	TESTB  R8, R8
+	JZ     write1
+	VMAXPS Z1, Z13, Z1
+	VMINPS Z1, Z14, Z1
+
+write1:
+	VMOVUPS Z1, K1, (BX)
+	ADDQ    SI, BX
+
+	// Row 2.
+	CMPQ      AX, $0x02
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias2
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z2, Z2
+
+bias2:
+	TESTQ        DX, DX
+	JZ           relu2
+	VBROADCASTSS 8(DI), Z12
+	VADDPS       Z12, Z2, Z2
+
+relu2:
+	TESTB  R8, R8
+	JZ     write2
+	VMAXPS Z2, Z13, Z2
+	VMINPS Z2, Z14, Z2
+
+write2:
+	VMOVUPS Z2, K1, (BX)
+	ADDQ    SI, BX
+
+	// Row 3.
+	CMPQ      AX, $0x03
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias3
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z3, Z3
+
+bias3:
+	TESTQ        DX, DX
+	JZ           relu3
+	VBROADCASTSS 12(DI), Z12
+	VADDPS       Z12, Z3, Z3
+
+relu3:
+	TESTB  R8, R8
+	JZ     write3
+	VMAXPS Z3, Z13, Z3
+	VMINPS Z3, Z14, Z3
+
+write3:
+	VMOVUPS Z3, K1, (BX)
+	ADDQ    SI, BX
+
+	// Row 4.
+	CMPQ      AX, $0x04
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias4
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z4, Z4
+
+bias4:
+	TESTQ        DX, DX
+	JZ           relu4
+	VBROADCASTSS 16(DI), Z12
+	VADDPS       Z12, Z4, Z4
+
+relu4:
+	TESTB  R8, R8
+	JZ     write4
+	VMAXPS Z4, Z13, Z4
+	VMINPS Z4, Z14, Z4
+
+write4:
+	VMOVUPS Z4, K1, (BX)
+	ADDQ    SI, BX
+
+	// Row 5.
+	CMPQ      AX, $0x05
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias5
+	VMOVUPS.Z (BX), K1, Z12
+	VADDPS    Z12, Z5, Z5
+
+bias5:
+	TESTQ        DX, DX
+	JZ           relu5
+	VBROADCASTSS 20(DI), Z12
+	VADDPS       Z12, Z5, Z5
+
+relu5:
+	TESTB  R8, R8
+	JZ     write5
+	VMAXPS Z5, Z13, Z5
+	VMINPS Z5, Z14, Z5
+
+write5:
+	VMOVUPS Z5, K1, (BX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func convEdgeKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·convEdgeKernel6x16AVX512(SB), NOSPLIT, $0-162
+	MOVQ src_base+32(FP), AX
+	MOVQ offsets_base+56(FP), CX
+	MOVQ kc+0(FP), BX
+	MOVQ a_base+8(FP), SI
+	MOVQ c_base+80(FP), DI
+	MOVQ ldc+104(FP), R8
+
+	// Zero both sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ             BX, $0x04
+	JL               single
+	MOVQ             (CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	PREFETCHT0       2048(SI)
+	PREFETCHT0       2112(SI)
+	MOVQ             8(CX), DX
+	VMOVUPS          (AX)(DX*4), Z13
+	VFMADD231PS.BCST 24(SI), Z13, Z6
+	VFMADD231PS.BCST 28(SI), Z13, Z7
+	VFMADD231PS.BCST 32(SI), Z13, Z8
+	VFMADD231PS.BCST 36(SI), Z13, Z9
+	VFMADD231PS.BCST 40(SI), Z13, Z10
+	VFMADD231PS.BCST 44(SI), Z13, Z11
+	MOVQ             16(CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST 48(SI), Z12, Z0
+	VFMADD231PS.BCST 52(SI), Z12, Z1
+	VFMADD231PS.BCST 56(SI), Z12, Z2
+	VFMADD231PS.BCST 60(SI), Z12, Z3
+	VFMADD231PS.BCST 64(SI), Z12, Z4
+	VFMADD231PS.BCST 68(SI), Z12, Z5
+	MOVQ             24(CX), DX
+	VMOVUPS          (AX)(DX*4), Z13
+	VFMADD231PS.BCST 72(SI), Z13, Z6
+	VFMADD231PS.BCST 76(SI), Z13, Z7
+	VFMADD231PS.BCST 80(SI), Z13, Z8
+	VFMADD231PS.BCST 84(SI), Z13, Z9
+	VFMADD231PS.BCST 88(SI), Z13, Z10
+	VFMADD231PS.BCST 92(SI), Z13, Z11
+	ADDQ             $0x00000060, SI
+	ADDQ             $0x00000020, CX
+	SUBQ             $0x04, BX
+	JMP              unrolled
+
+	// Remaining k steps, one at a time, into the even set.
+single:
+	TESTQ            BX, BX
+	JZ               sum
+	MOVQ             (CX), DX
+	VMOVUPS          (AX)(DX*4), Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	ADDQ             $0x18, SI
+	ADDQ             $0x00000008, CX
+	DECQ             BX
+	JMP              single
+
+sum:
+	// P = even + odd.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+
+	// ldc from elements to bytes; K1 = the columns to read and write.
+	SHLQ         $0x02, R8
+	MOVWLZX      mask+160(FP), AX
+	KMOVW        AX, K1
+	MOVQ         rows+152(FP), AX
+	MOVB         accumulate+112(FP), CL
+	MOVQ         bias_len+128(FP), DX
+	MOVQ         bias_base+120(FP), BX
+	MOVB         relu+144(FP), SI
+	VBROADCASTSS hi+148(FP), Z14
+	VPXORD       Z13, Z13, Z13
+
+	// Row 0.
+	TESTB     CL, CL
+	JZ        bias0
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z0, Z0
+
+bias0:
+	TESTQ        DX, DX
+	JZ           relu0
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+
+relu0:
+	TESTB  SI, SI
+	JZ     write0
+	VMAXPS Z0, Z13, Z0
+	VMINPS Z0, Z14, Z0
+
+write0:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    R8, DI
+
+	// Row 1.
+	CMPQ      AX, $0x01
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias1
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+bias1:
+	TESTQ        DX, DX
+	JZ           relu1
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z1, Z1
+
+relu1:
+	TESTB  SI, SI
+	JZ     write1
+	VMAXPS Z1, Z13, Z1
+	VMINPS Z1, Z14, Z1
+
+write1:
+	VMOVUPS Z1, K1, (DI)
+	ADDQ    R8, DI
+
+	// Row 2.
+	CMPQ      AX, $0x02
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias2
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z2, Z2
+
+bias2:
+	TESTQ        DX, DX
+	JZ           relu2
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z2, Z2
+
+relu2:
+	TESTB  SI, SI
+	JZ     write2
+	VMAXPS Z2, Z13, Z2
+	VMINPS Z2, Z14, Z2
+
+write2:
+	VMOVUPS Z2, K1, (DI)
+	ADDQ    R8, DI
+
+	// Row 3.
+	CMPQ      AX, $0x03
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias3
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z3, Z3
+
+bias3:
+	TESTQ        DX, DX
+	JZ           relu3
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z3, Z3
+
+relu3:
+	TESTB  SI, SI
+	JZ     write3
+	VMAXPS Z3, Z13, Z3
+	VMINPS Z3, Z14, Z3
+
+write3:
+	VMOVUPS Z3, K1, (DI)
+	ADDQ    R8, DI
+
+	// Row 4.
+	CMPQ      AX, $0x04
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias4
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z4, Z4
+
+bias4:
+	TESTQ        DX, DX
+	JZ           relu4
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z4, Z4
+
+relu4:
+	TESTB  SI, SI
+	JZ     write4
+	VMAXPS Z4, Z13, Z4
+	VMINPS Z4, Z14, Z4
+
+write4:
+	VMOVUPS Z4, K1, (DI)
+	ADDQ    R8, DI
+
+	// Row 5.
+	CMPQ      AX, $0x05
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias5
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z5, Z5
+
+bias5:
+	TESTQ        DX, DX
+	JZ           relu5
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z5, Z5
+
+relu5:
+	TESTB  SI, SI
+	JZ     write5
+	VMAXPS Z5, Z13, Z5
+	VMINPS Z5, Z14, Z5
+
+write5:
+	VMOVUPS Z5, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func convPackEdgeKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, packed []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32, rows int, mask uint16)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·convPackEdgeKernel6x16AVX512(SB), NOSPLIT, $0-186
+	MOVQ packed_base+80(FP), AX
+	MOVQ src_base+32(FP), CX
+	MOVQ offsets_base+56(FP), DX
+	MOVQ kc+0(FP), SI
+	MOVQ a_base+8(FP), DI
+	MOVQ c_base+104(FP), R8
+	MOVQ ldc+128(FP), R9
+
+	// Zero both sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ             SI, $0x04
+	JL               single
+	MOVQ             (DX), BX
+	VMOVUPS          (CX)(BX*4), Z12
+	VMOVUPS          Z12, (AX)
+	VFMADD231PS.BCST (DI), Z12, Z0
+	VFMADD231PS.BCST 4(DI), Z12, Z1
+	VFMADD231PS.BCST 8(DI), Z12, Z2
+	VFMADD231PS.BCST 12(DI), Z12, Z3
+	VFMADD231PS.BCST 16(DI), Z12, Z4
+	VFMADD231PS.BCST 20(DI), Z12, Z5
+	PREFETCHT0       2048(DI)
+	PREFETCHT0       2112(DI)
+	MOVQ             8(DX), BX
+	VMOVUPS          (CX)(BX*4), Z13
+	VMOVUPS          Z13, 64(AX)
+	VFMADD231PS.BCST 24(DI), Z13, Z6
+	VFMADD231PS.BCST 28(DI), Z13, Z7
+	VFMADD231PS.BCST 32(DI), Z13, Z8
+	VFMADD231PS.BCST 36(DI), Z13, Z9
+	VFMADD231PS.BCST 40(DI), Z13, Z10
+	VFMADD231PS.BCST 44(DI), Z13, Z11
+	MOVQ             16(DX), BX
+	VMOVUPS          (CX)(BX*4), Z12
+	VMOVUPS          Z12, 128(AX)
+	VFMADD231PS.BCST 48(DI), Z12, Z0
+	VFMADD231PS.BCST 52(DI), Z12, Z1
+	VFMADD231PS.BCST 56(DI), Z12, Z2
+	VFMADD231PS.BCST 60(DI), Z12, Z3
+	VFMADD231PS.BCST 64(DI), Z12, Z4
+	VFMADD231PS.BCST 68(DI), Z12, Z5
+	MOVQ             24(DX), BX
+	VMOVUPS          (CX)(BX*4), Z13
+	VMOVUPS          Z13, 192(AX)
+	VFMADD231PS.BCST 72(DI), Z13, Z6
+	VFMADD231PS.BCST 76(DI), Z13, Z7
+	VFMADD231PS.BCST 80(DI), Z13, Z8
+	VFMADD231PS.BCST 84(DI), Z13, Z9
+	VFMADD231PS.BCST 88(DI), Z13, Z10
+	VFMADD231PS.BCST 92(DI), Z13, Z11
+	ADDQ             $0x00000060, DI
+	ADDQ             $0x00000020, DX
+	ADDQ             $0x00000100, AX
+	SUBQ             $0x04, SI
+	JMP              unrolled
+
+	// Remaining k steps, one at a time, into the even set.
+single:
+	TESTQ            SI, SI
+	JZ               sum
+	MOVQ             (DX), BX
+	VMOVUPS          (CX)(BX*4), Z12
+	VMOVUPS          Z12, (AX)
+	VFMADD231PS.BCST (DI), Z12, Z0
+	VFMADD231PS.BCST 4(DI), Z12, Z1
+	VFMADD231PS.BCST 8(DI), Z12, Z2
+	VFMADD231PS.BCST 12(DI), Z12, Z3
+	VFMADD231PS.BCST 16(DI), Z12, Z4
+	VFMADD231PS.BCST 20(DI), Z12, Z5
+	ADDQ             $0x18, DI
+	ADDQ             $0x00000008, DX
+	ADDQ             $0x00000040, AX
+	DECQ             SI
+	JMP              single
+
+sum:
+	// P = even + odd.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z7, Z1, Z1
+	VADDPS Z8, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VADDPS Z10, Z4, Z4
+	VADDPS Z11, Z5, Z5
+
+	// ldc from elements to bytes; K1 = the columns to read and write.
+	SHLQ         $0x02, R9
+	MOVWLZX      mask+184(FP), AX
+	KMOVW        AX, K1
+	MOVQ         rows+176(FP), AX
+	MOVB         accumulate+136(FP), CL
+	MOVQ         bias_len+152(FP), DX
+	MOVQ         bias_base+144(FP), BX
+	MOVB         relu+168(FP), SI
+	VBROADCASTSS hi+172(FP), Z14
+	VPXORD       Z13, Z13, Z13
+
+	// Row 0.
+	TESTB     CL, CL
+	JZ        bias0
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z0, Z0
+
+bias0:
+	TESTQ        DX, DX
+	JZ           relu0
+	VBROADCASTSS (BX), Z12
+	VADDPS       Z12, Z0, Z0
+
+relu0:
+	TESTB  SI, SI
+	JZ     write0
+	VMAXPS Z0, Z13, Z0
+	VMINPS Z0, Z14, Z0
+
+write0:
+	VMOVUPS Z0, K1, (R8)
+	ADDQ    R9, R8
+
+	// Row 1.
+	CMPQ      AX, $0x01
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias1
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z1, Z1
+
+bias1:
+	TESTQ        DX, DX
+	JZ           relu1
+	VBROADCASTSS 4(BX), Z12
+	VADDPS       Z12, Z1, Z1
+
+relu1:
+	TESTB  SI, SI
+	JZ     write1
+	VMAXPS Z1, Z13, Z1
+	VMINPS Z1, Z14, Z1
+
+write1:
+	VMOVUPS Z1, K1, (R8)
+	ADDQ    R9, R8
+
+	// Row 2.
+	CMPQ      AX, $0x02
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias2
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z2, Z2
+
+bias2:
+	TESTQ        DX, DX
+	JZ           relu2
+	VBROADCASTSS 8(BX), Z12
+	VADDPS       Z12, Z2, Z2
+
+relu2:
+	TESTB  SI, SI
+	JZ     write2
+	VMAXPS Z2, Z13, Z2
+	VMINPS Z2, Z14, Z2
+
+write2:
+	VMOVUPS Z2, K1, (R8)
+	ADDQ    R9, R8
+
+	// Row 3.
+	CMPQ      AX, $0x03
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias3
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z3, Z3
+
+bias3:
+	TESTQ        DX, DX
+	JZ           relu3
+	VBROADCASTSS 12(BX), Z12
+	VADDPS       Z12, Z3, Z3
+
+relu3:
+	TESTB  SI, SI
+	JZ     write3
+	VMAXPS Z3, Z13, Z3
+	VMINPS Z3, Z14, Z3
+
+write3:
+	VMOVUPS Z3, K1, (R8)
+	ADDQ    R9, R8
+
+	// Row 4.
+	CMPQ      AX, $0x04
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias4
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z4, Z4
+
+bias4:
+	TESTQ        DX, DX
+	JZ           relu4
+	VBROADCASTSS 16(BX), Z12
+	VADDPS       Z12, Z4, Z4
+
+relu4:
+	TESTB  SI, SI
+	JZ     write4
+	VMAXPS Z4, Z13, Z4
+	VMINPS Z4, Z14, Z4
+
+write4:
+	VMOVUPS Z4, K1, (R8)
+	ADDQ    R9, R8
+
+	// Row 5.
+	CMPQ      AX, $0x05
+	JLE       done
+	TESTB     CL, CL
+	JZ        bias5
+	VMOVUPS.Z (R8), K1, Z12
+	VADDPS    Z12, Z5, Z5
+
+bias5:
+	TESTQ        DX, DX
+	JZ           relu5
+	VBROADCASTSS 20(BX), Z12
+	VADDPS       Z12, Z5, Z5
+
+relu5:
+	TESTB  SI, SI
+	JZ     write5
+	VMAXPS Z5, Z13, Z5
+	VMINPS Z5, Z14, Z5
+
+write5:
+	VMOVUPS Z5, K1, (R8)
+
+done:
+	VZEROUPPER
+	RET
+
 DATA sgemmColumnMask<>+0(SB)/4, $0xffffffff
 DATA sgemmColumnMask<>+4(SB)/4, $0xffffffff
 DATA sgemmColumnMask<>+8(SB)/4, $0xffffffff

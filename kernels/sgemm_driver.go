@@ -199,8 +199,8 @@ func gemmBlocked[S bSource](m, n, k int, a aSource, src S, srcCol int, beta floa
 
 // macroKernel multiplies the packed mc×kc block of A by the packed kc×nc
 // block of B into C, whose top-left element is c[0], and applies ep to
-// each tile. Full tiles go straight to C; edge tiles go through ws.edge so
-// that the micro-kernel never writes outside C. Where the kernel set has
+// each tile. Full tiles go straight to C; edge tiles go through edgeTile
+// so that the micro-kernel never writes outside C. Where the kernel set has
 // a pair kernel, it takes two full B panels at a time, and where it has a
 // column kernel, that computes a last panel of up to columnMaxCols
 // columns. The tiles are the same bit for bit either way.
@@ -296,13 +296,19 @@ func addToProduct(p, x float32) float32 {
 	return p + x
 }
 
-// edgeTile computes the top-left mr×nr corner of a tile in ws.edge and
-// stores it at c[0], which is in row firstRow of the C that ep describes.
-// The kernel applies the epilogue, on C's values copied in, so the corner
-// gets the same operations in the same order as a full tile's. Applying
-// it in Go afterwards, row by row, made small-kc layers such as
-// SqueezeNet's stem (kc = 27) about 10 % slower (BenchmarkConvLayer).
+// edgeTile computes the top-left mr×nr corner of a tile and stores it at
+// c[0], which is in row firstRow of the C that ep describes. The set's
+// edge kernel does that in place. Without one, the tile goes to ws.edge
+// and the corner is copied out: the kernel applies the epilogue, on C's
+// values copied in, so the corner gets the same operations in the same
+// order as a full tile's. Applying it in Go afterwards, row by row, made
+// small-kc layers such as SqueezeNet's stem (kc = 27) about 10 % slower
+// (BenchmarkConvLayer).
 func edgeTile(ks *kernelSet, ws *gemmWorkspace, aPanel, bPanel []float32, kc int, c []float32, ldc, firstRow, mr, nr int, accumulate bool, ep epilogue) {
+	if ks.sgemmEdge != nil {
+		ks.sgemmEdge(kc, aPanel, bPanel, c, ldc, accumulate, ep.cornerBias(firstRow, mr), ep.act, mr, nr)
+		return
+	}
 	edge := ws.edge[:]
 	if accumulate {
 		loadEdge(edge, c, ldc, mr, nr)

@@ -93,3 +93,37 @@ func BenchmarkConvTile(b *testing.B) {
 		b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
 	})
 }
+
+// BenchmarkSgemmEdge times edgeTile on corners of a tile inside a wide C,
+// accumulating as in a GEMM's later k blocks: through the set's edge
+// kernel ("inplace"), and through the buffer that sets without one use
+// ("buffer").
+func BenchmarkSgemmEdge(b *testing.B) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	const kc, ldc = 256, 784
+	a := randomFloats(rng, gemmMR*kc, 0)
+	bp := randomFloats(rng, gemmNR*kc, 0)
+	c := randomFloats(rng, gemmMR*ldc, 0)
+	bias := randomFloats(rng, gemmMR, 0)
+	for _, corner := range [][2]int{{2, 16}, {4, 16}, {6, 15}, {6, 7}} {
+		rows, cols := corner[0], corner[1]
+		for _, path := range []string{"inplace", "buffer"} {
+			benchEachImpl(b, fmt.Sprintf("%dx%d/%s", rows, cols, path), func(b *testing.B) {
+				ks := impl
+				if path == "buffer" {
+					ks.sgemmEdge = nil
+				} else if ks.sgemmEdge == nil {
+					b.Skip("this kernel set has no edge kernel")
+				}
+				ws := getGemmWorkspace()
+				defer putGemmWorkspace(ws)
+				ep := epilogue{bias: bias, act: ReLUActivation}
+				for b.Loop() {
+					edgeTile(&ks, ws, a, bp, kc, c, ldc, 0, rows, cols, true, ep)
+				}
+				flops := 2 * gemmMR * gemmNR * float64(kc) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
+		}
+	}
+}

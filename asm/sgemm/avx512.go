@@ -29,11 +29,7 @@ func packedKernel512() {
 		"may differ from the AVX2 kernel's in the last bits. Requires AVX512F.",
 	)
 	bPtr := Load(Param("b").Base(), GP64())
-	emitTile512(func(p int, b VecPhysical) {
-		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b)
-	}, func(steps int) {
-		ADDQ(U32(4*nr*steps), bPtr)
-	})
+	emitTile512(packedB512(bPtr), advancePacked512(bPtr), emitEpilogue512)
 }
 
 // implicitKernel512 emits the AVX-512 implicit-GEMM convolution
@@ -47,22 +43,46 @@ func implicitKernel512() {
 		"sums run in another order (even and odd k steps apart), so results",
 		"may differ from the AVX2 kernel's in the last bits. Requires AVX512F.",
 	)
+	loadB, advanceB := implicitB512()
+	emitTile512(loadB, advanceB, emitEpilogue512)
+}
+
+// packedB512 returns the loadB of emitTile512 for a packed B panel at
+// bPtr: row p is the 16 floats at bPtr+64p.
+func packedB512(bPtr Register) func(p int, b VecPhysical) {
+	return func(p int, b VecPhysical) {
+		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b)
+	}
+}
+
+// advancePacked512 returns the advanceB of emitTile512 for a packed B
+// panel at bPtr.
+func advancePacked512(bPtr Register) func(steps int) {
+	return func(steps int) {
+		ADDQ(U32(4*nr*steps), bPtr)
+	}
+}
+
+// implicitB512 loads src and offsets and returns the loadB and advanceB
+// of emitTile512 for the implicit kernels: row p of B is the 16 floats at
+// src[offsets[p]:].
+func implicitB512() (loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	src := Load(Param("src").Base(), GP64())
 	offsets := Load(Param("offsets").Base(), GP64())
 	off := GP64()
-	emitTile512(func(p int, b VecPhysical) {
-		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
-		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b)
-	}, func(steps int) {
-		ADDQ(U32(8*steps), offsets)
-	})
+	return func(p int, b VecPhysical) {
+			MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
+			VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b)
+		}, func(steps int) {
+			ADDQ(U32(8*steps), offsets)
+		}
 }
 
-// emitTile512 emits the k loop, the optional accumulation into C, bias,
-// ReLU and the store of the AVX-512 kernels. loadB loads row p of B
-// (relative to the current position) into one register, and advanceB
-// moves B's position by some rows.
-func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
+// emitTile512 emits the k loop of the AVX-512 kernels, then epilogue:
+// the optional accumulation into C, bias, ReLU and the store. loadB loads
+// row p of B (relative to the current position) into one register, and
+// advanceB moves B's position by some rows.
+func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int), epilogue func(rows [][]VecPhysical, cPtr, ldc Register, scratch, zero VecPhysical)) {
 	// Register map:
 	//   Z0–Z5    accumulators of the even k steps, row i in Z(i)
 	//   Z6–Z11   accumulators of the odd k steps, row i in Z(6+i)
@@ -110,7 +130,7 @@ func emitTile512(loadB func(p int, b VecPhysical), advanceB func(steps int)) {
 	for i := range rows {
 		rows[i] = []VecPhysical{even[i]}
 	}
-	emitEpilogue512(rows, cPtr, ldc, bRow[0], bRow[1])
+	epilogue(rows, cPtr, ldc, bRow[0], bRow[1])
 	VZEROUPPER()
 	RET()
 }

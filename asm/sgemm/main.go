@@ -1,6 +1,7 @@
 // Command sgemm generates the single-precision GEMM micro-kernels: AVX2+FMA
 // ones (this file), AVX-512 ones of the same tile shape (avx512.go), and an
-// AVX-512 one that computes two such tiles side by side (wide512.go), and
+// AVX-512 one that computes two such tiles side by side (wide512.go),
+// AVX-512 ones that store only a corner of the tile (edge512.go), and
 // kernels that compute one column of a tile (column.go).
 //
 // The kernel multiplies a packed 6×kc panel of A by a packed kc×16 panel of
@@ -51,6 +52,7 @@ func main() {
 	implicitKernel512()
 	implicitWideKernel512()
 	implicitWidePackKernel512()
+	edgeKernels512()
 	columnKernels()
 	Generate()
 }

@@ -36,14 +36,24 @@ func tileFits(c []float32, ldc, width int) bool {
 // rows of 1 to gemmNR columns inside c, rows ldc ≥ cols apart, and bias
 // is empty or holds a value per row.
 func checkEdge(c []float32, ldc int, bias []float32, rows, cols int) {
-	if rows < 1 || rows > gemmMR || cols < 1 || cols > gemmNR {
+	if cols < 1 || cols > gemmNR {
 		panic("kernels: edge kernel called with a corner outside its tile")
 	}
-	if ldc < cols || len(c) < cols || (len(c)-cols)/ldc < rows-1 {
-		panic("kernels: edge kernel called with C shorter than its corner")
+	checkRows(c, ldc, bias, rows, cols)
+}
+
+// checkRows panics unless c holds 1 to gemmMR rows of width floats, ldc ≥
+// width floats apart, and bias is empty or holds a value per row. It
+// divides instead of multiplying, so a huge ldc cannot wrap around.
+func checkRows(c []float32, ldc int, bias []float32, rows, width int) {
+	if rows < 1 || rows > gemmMR {
+		panic("kernels: micro-kernel called with a row count outside its tile")
+	}
+	if ldc < width || len(c) < width || (len(c)-width)/ldc < rows-1 {
+		panic("kernels: micro-kernel called with C shorter than its rows")
 	}
 	if len(bias) != 0 && len(bias) < rows {
-		panic("kernels: edge kernel bias shorter than its rows")
+		panic("kernels: micro-kernel bias shorter than its rows")
 	}
 }
 

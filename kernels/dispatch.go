@@ -29,6 +29,13 @@ type kernelSet struct {
 	// bit for bit. Without it, edge tiles go through a buffer.
 	sgemmEdge func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int)
 
+	// sgemmTilePairRows, when not nil, is sgemmTilePair for the first
+	// rows (1 to gemmMR) rows of the tile only: it reads bias[:rows] and
+	// writes those rows of C. The last A panel of a GEMM whose rows are
+	// not a multiple of gemmMR takes it, with fewer FMAs per k step than
+	// a whole tile.
+	sgemmTilePairRows func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows int)
+
 	// sgemmColumns, when not nil, computes column 0 of the tiles of four
 	// packed A panels and the packed B panel b. sums[gemmMR*g+i] is
 	// element (i, 0) of panel ag's tile, bit for bit as sgemmTile

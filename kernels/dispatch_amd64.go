@@ -43,6 +43,7 @@ var avx512Kernels = func() kernelSet {
 	s.sgemmTile = sgemmTileAVX512
 	s.sgemmTileEpilogue = sgemmTileEpilogueAVX512
 	s.sgemmTilePair = sgemmTilePairAVX512
+	s.sgemmTilePairRows = sgemmTilePairRowsAVX512
 	s.sgemmColumns = sgemmColumnsAVX512
 	s.convTile = convTileAVX512
 	s.convTilePair = convTilePairAVX512
@@ -119,6 +120,23 @@ func sgemmEdgeAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias [
 	}
 	checkEdge(c, ldc, bias, rows, cols)
 	sgemmEdgeKernel6x16AVX512(kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
+}
+
+// pairRowKernels512 holds the 6×32 AVX-512 kernels by the number of
+// rows they compute, minus one.
+var pairRowKernels512 = [gemmMR]func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32){
+	sgemmKernel1x32AVX512, sgemmKernel2x32AVX512, sgemmKernel3x32AVX512,
+	sgemmKernel4x32AVX512, sgemmKernel5x32AVX512, sgemmKernel6x32AVX512,
+}
+
+// sgemmTilePairRowsAVX512 checks the bounds of both panels, of the rows
+// of C and of the bias.
+func sgemmTilePairRowsAVX512(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows int) {
+	if !panelFits(a, gemmMR, kc) || !panelFits(b, 2*gemmNR, kc) {
+		panic("kernels: GEMM micro-kernel called with panels shorter than its pair of tiles")
+	}
+	checkRows(c, ldc, bias, rows, 2*gemmNR)
+	pairRowKernels512[rows-1](kc, a, b, c, ldc, accumulate, bias, act.relu, act.hi)
 }
 
 // columnMask returns the mask of an edge kernel's first cols columns.

@@ -73,7 +73,7 @@ func TestAVX512SetIsComplete(t *testing.T) {
 func TestAVX2SetIsComplete(t *testing.T) {
 	v := reflect.ValueOf(avx2Kernels)
 	for i := 0; i < v.NumField(); i++ {
-		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "convTilePair" || name == "convTilePairPack" || name == "depthwise3x3Small" ||
+		if name := v.Type().Field(i).Name; name == "sgemmTilePair" || name == "sgemmTilePairRows" || name == "convTilePair" || name == "convTilePairPack" || name == "depthwise3x3Small" ||
 			name == "sgemmEdge" || name == "convEdge" || name == "convEdgePack" {
 			continue
 		}

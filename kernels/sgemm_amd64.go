@@ -37,6 +37,36 @@ func sgemmKernel6x16AVX512(kc int, a []float32, b []float32, c []float32, ldc in
 // Requires AVX512F.
 func sgemmKernel6x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 
+// sgemmKernel1x32AVX512 computes rows 0 to 0 of the tile of sgemmKernel6x32AVX512,
+// bit for bit, from the same 6-row A panel. It reads what that kernel
+// reads but bias[:1], and writes only the 1 rows of 32 floats at
+// c[i*ldc:]. The caller checks those bounds. Requires AVX512F.
+func sgemmKernel1x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
+// sgemmKernel2x32AVX512 computes rows 0 to 1 of the tile of sgemmKernel6x32AVX512,
+// bit for bit, from the same 6-row A panel. It reads what that kernel
+// reads but bias[:2], and writes only the 2 rows of 32 floats at
+// c[i*ldc:]. The caller checks those bounds. Requires AVX512F.
+func sgemmKernel2x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
+// sgemmKernel3x32AVX512 computes rows 0 to 2 of the tile of sgemmKernel6x32AVX512,
+// bit for bit, from the same 6-row A panel. It reads what that kernel
+// reads but bias[:3], and writes only the 3 rows of 32 floats at
+// c[i*ldc:]. The caller checks those bounds. Requires AVX512F.
+func sgemmKernel3x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
+// sgemmKernel4x32AVX512 computes rows 0 to 3 of the tile of sgemmKernel6x32AVX512,
+// bit for bit, from the same 6-row A panel. It reads what that kernel
+// reads but bias[:4], and writes only the 4 rows of 32 floats at
+// c[i*ldc:]. The caller checks those bounds. Requires AVX512F.
+func sgemmKernel4x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
+// sgemmKernel5x32AVX512 computes rows 0 to 4 of the tile of sgemmKernel6x32AVX512,
+// bit for bit, from the same 6-row A panel. It reads what that kernel
+// reads but bias[:5], and writes only the 5 rows of 32 floats at
+// c[i*ldc:]. The caller checks those bounds. Requires AVX512F.
+func sgemmKernel5x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+
 // convKernel6x16AVX512 computes the same tile as convKernel6x16FMA, with the same
 // arguments and the same reads and writes, using ZMM registers. Its
 // sums run in another order (even and odd k steps apart), so results

@@ -957,6 +957,896 @@ write:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel1x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel1x32AVX512(SB), NOSPLIT, $0-128
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+
+	// right = 16*kc floats in bytes: the offset of the right B panel.
+	MOVQ CX, DX
+	SHLQ $0x06, DX
+	MOVQ a_base+8(FP), BX
+	MOVQ c_base+56(FP), SI
+	MOVQ ldc+80(FP), DI
+
+	// Zero the four sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z6, Z6, Z6
+	VPXORD Z12, Z12, Z12
+	VPXORD Z18, Z18, Z18
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         CX, $0x04
+	JL           single
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(BX)
+	VMOVUPS      64(AX), Z26
+	VMOVUPS      64(AX)(DX*1), Z27
+	VBROADCASTSS 24(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      128(AX)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VMOVUPS      192(AX), Z26
+	VMOVUPS      192(AX)(DX*1), Z27
+	VBROADCASTSS 72(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	ADDQ         $0x00000060, BX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x04, CX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even sets.
+single:
+	TESTQ        CX, CX
+	JZ           sum
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	ADDQ         $0x18, BX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JMP          single
+
+sum:
+	// P = even + odd, for both tiles.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z18, Z12, Z12
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, DI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   SI, AX
+	VADDPS (AX), Z0, Z0
+	VADDPS 64(AX), Z12, Z12
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z12, Z12
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	VBROADCASTSS hi+124(FP), Z24
+	VPXORD       Z25, Z25, Z25
+	VMAXPS       Z0, Z25, Z0
+	VMINPS       Z0, Z24, Z0
+	VMAXPS       Z12, Z25, Z12
+	VMINPS       Z12, Z24, Z12
+
+write:
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z12, 64(SI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel2x32AVX512(SB), NOSPLIT, $0-128
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+
+	// right = 16*kc floats in bytes: the offset of the right B panel.
+	MOVQ CX, DX
+	SHLQ $0x06, DX
+	MOVQ a_base+8(FP), BX
+	MOVQ c_base+56(FP), SI
+	MOVQ ldc+80(FP), DI
+
+	// Zero the four sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         CX, $0x04
+	JL           single
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(BX)
+	VMOVUPS      64(AX), Z26
+	VMOVUPS      64(AX)(DX*1), Z27
+	VBROADCASTSS 24(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 28(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      128(AX)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 52(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VMOVUPS      192(AX), Z26
+	VMOVUPS      192(AX)(DX*1), Z27
+	VBROADCASTSS 72(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 76(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	ADDQ         $0x00000060, BX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x04, CX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even sets.
+single:
+	TESTQ        CX, CX
+	JZ           sum
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	ADDQ         $0x18, BX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JMP          single
+
+sum:
+	// P = even + odd, for both tiles.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z18, Z12, Z12
+	VADDPS Z7, Z1, Z1
+	VADDPS Z19, Z13, Z13
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, DI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   SI, AX
+	VADDPS (AX), Z0, Z0
+	VADDPS 64(AX), Z12, Z12
+	ADDQ   DI, AX
+	VADDPS (AX), Z1, Z1
+	VADDPS 64(AX), Z13, Z13
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z12, Z12
+	VBROADCASTSS 4(AX), Z24
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z13, Z13
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	VBROADCASTSS hi+124(FP), Z24
+	VPXORD       Z25, Z25, Z25
+	VMAXPS       Z0, Z25, Z0
+	VMINPS       Z0, Z24, Z0
+	VMAXPS       Z12, Z25, Z12
+	VMINPS       Z12, Z24, Z12
+	VMAXPS       Z1, Z25, Z1
+	VMINPS       Z1, Z24, Z1
+	VMAXPS       Z13, Z25, Z13
+	VMINPS       Z13, Z24, Z13
+
+write:
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z12, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z1, (SI)
+	VMOVUPS Z13, 64(SI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel3x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel3x32AVX512(SB), NOSPLIT, $0-128
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+
+	// right = 16*kc floats in bytes: the offset of the right B panel.
+	MOVQ CX, DX
+	SHLQ $0x06, DX
+	MOVQ a_base+8(FP), BX
+	MOVQ c_base+56(FP), SI
+	MOVQ ldc+80(FP), DI
+
+	// Zero the four sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         CX, $0x04
+	JL           single
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(BX)
+	VMOVUPS      64(AX), Z26
+	VMOVUPS      64(AX)(DX*1), Z27
+	VBROADCASTSS 24(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 28(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 32(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      128(AX)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 52(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 56(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VMOVUPS      192(AX), Z26
+	VMOVUPS      192(AX)(DX*1), Z27
+	VBROADCASTSS 72(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 76(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 80(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	ADDQ         $0x00000060, BX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x04, CX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even sets.
+single:
+	TESTQ        CX, CX
+	JZ           sum
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	ADDQ         $0x18, BX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JMP          single
+
+sum:
+	// P = even + odd, for both tiles.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z18, Z12, Z12
+	VADDPS Z7, Z1, Z1
+	VADDPS Z19, Z13, Z13
+	VADDPS Z8, Z2, Z2
+	VADDPS Z20, Z14, Z14
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, DI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   SI, AX
+	VADDPS (AX), Z0, Z0
+	VADDPS 64(AX), Z12, Z12
+	ADDQ   DI, AX
+	VADDPS (AX), Z1, Z1
+	VADDPS 64(AX), Z13, Z13
+	ADDQ   DI, AX
+	VADDPS (AX), Z2, Z2
+	VADDPS 64(AX), Z14, Z14
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z12, Z12
+	VBROADCASTSS 4(AX), Z24
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 8(AX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z14, Z14
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	VBROADCASTSS hi+124(FP), Z24
+	VPXORD       Z25, Z25, Z25
+	VMAXPS       Z0, Z25, Z0
+	VMINPS       Z0, Z24, Z0
+	VMAXPS       Z12, Z25, Z12
+	VMINPS       Z12, Z24, Z12
+	VMAXPS       Z1, Z25, Z1
+	VMINPS       Z1, Z24, Z1
+	VMAXPS       Z13, Z25, Z13
+	VMINPS       Z13, Z24, Z13
+	VMAXPS       Z2, Z25, Z2
+	VMINPS       Z2, Z24, Z2
+	VMAXPS       Z14, Z25, Z14
+	VMINPS       Z14, Z24, Z14
+
+write:
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z12, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z1, (SI)
+	VMOVUPS Z13, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z2, (SI)
+	VMOVUPS Z14, 64(SI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-128
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+
+	// right = 16*kc floats in bytes: the offset of the right B panel.
+	MOVQ CX, DX
+	SHLQ $0x06, DX
+	MOVQ a_base+8(FP), BX
+	MOVQ c_base+56(FP), SI
+	MOVQ ldc+80(FP), DI
+
+	// Zero the four sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         CX, $0x04
+	JL           single
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 12(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(BX)
+	VMOVUPS      64(AX), Z26
+	VMOVUPS      64(AX)(DX*1), Z27
+	VBROADCASTSS 24(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 28(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 32(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	VBROADCASTSS 36(BX), Z29
+	VFMADD231PS  Z29, Z26, Z9
+	VFMADD231PS  Z29, Z27, Z21
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      128(AX)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 52(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 56(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 60(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	VMOVUPS      192(AX), Z26
+	VMOVUPS      192(AX)(DX*1), Z27
+	VBROADCASTSS 72(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 76(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 80(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	VBROADCASTSS 84(BX), Z29
+	VFMADD231PS  Z29, Z26, Z9
+	VFMADD231PS  Z29, Z27, Z21
+	ADDQ         $0x00000060, BX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x04, CX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even sets.
+single:
+	TESTQ        CX, CX
+	JZ           sum
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 12(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	ADDQ         $0x18, BX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JMP          single
+
+sum:
+	// P = even + odd, for both tiles.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z18, Z12, Z12
+	VADDPS Z7, Z1, Z1
+	VADDPS Z19, Z13, Z13
+	VADDPS Z8, Z2, Z2
+	VADDPS Z20, Z14, Z14
+	VADDPS Z9, Z3, Z3
+	VADDPS Z21, Z15, Z15
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, DI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   SI, AX
+	VADDPS (AX), Z0, Z0
+	VADDPS 64(AX), Z12, Z12
+	ADDQ   DI, AX
+	VADDPS (AX), Z1, Z1
+	VADDPS 64(AX), Z13, Z13
+	ADDQ   DI, AX
+	VADDPS (AX), Z2, Z2
+	VADDPS 64(AX), Z14, Z14
+	ADDQ   DI, AX
+	VADDPS (AX), Z3, Z3
+	VADDPS 64(AX), Z15, Z15
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z12, Z12
+	VBROADCASTSS 4(AX), Z24
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 8(AX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z14, Z14
+	VBROADCASTSS 12(AX), Z24
+	VADDPS       Z24, Z3, Z3
+	VADDPS       Z24, Z15, Z15
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	VBROADCASTSS hi+124(FP), Z24
+	VPXORD       Z25, Z25, Z25
+	VMAXPS       Z0, Z25, Z0
+	VMINPS       Z0, Z24, Z0
+	VMAXPS       Z12, Z25, Z12
+	VMINPS       Z12, Z24, Z12
+	VMAXPS       Z1, Z25, Z1
+	VMINPS       Z1, Z24, Z1
+	VMAXPS       Z13, Z25, Z13
+	VMINPS       Z13, Z24, Z13
+	VMAXPS       Z2, Z25, Z2
+	VMINPS       Z2, Z24, Z2
+	VMAXPS       Z14, Z25, Z14
+	VMINPS       Z14, Z24, Z14
+	VMAXPS       Z3, Z25, Z3
+	VMINPS       Z3, Z24, Z3
+	VMAXPS       Z15, Z25, Z15
+	VMINPS       Z15, Z24, Z15
+
+write:
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z12, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z1, (SI)
+	VMOVUPS Z13, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z2, (SI)
+	VMOVUPS Z14, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z3, (SI)
+	VMOVUPS Z15, 64(SI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel5x32AVX512(kc int, a []float32, b []float32, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel5x32AVX512(SB), NOSPLIT, $0-128
+	MOVQ b_base+32(FP), AX
+	MOVQ kc+0(FP), CX
+
+	// right = 16*kc floats in bytes: the offset of the right B panel.
+	MOVQ CX, DX
+	SHLQ $0x06, DX
+	MOVQ a_base+8(FP), BX
+	MOVQ c_base+56(FP), SI
+	MOVQ ldc+80(FP), DI
+
+	// Zero the four sets of accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+
+	// Main loop: unroll k steps per iteration while at least that many remain.
+unrolled:
+	CMPQ         CX, $0x04
+	JL           single
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 12(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	VBROADCASTSS 16(BX), Z28
+	VFMADD231PS  Z28, Z24, Z4
+	VFMADD231PS  Z28, Z25, Z16
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(BX)
+	VMOVUPS      64(AX), Z26
+	VMOVUPS      64(AX)(DX*1), Z27
+	VBROADCASTSS 24(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 28(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 32(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	VBROADCASTSS 36(BX), Z29
+	VFMADD231PS  Z29, Z26, Z9
+	VFMADD231PS  Z29, Z27, Z21
+	VBROADCASTSS 40(BX), Z28
+	VFMADD231PS  Z28, Z26, Z10
+	VFMADD231PS  Z28, Z27, Z22
+	VMOVUPS      128(AX), Z24
+	VMOVUPS      128(AX)(DX*1), Z25
+	VBROADCASTSS 48(BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 52(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 56(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 60(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	VBROADCASTSS 64(BX), Z28
+	VFMADD231PS  Z28, Z24, Z4
+	VFMADD231PS  Z28, Z25, Z16
+	VMOVUPS      192(AX), Z26
+	VMOVUPS      192(AX)(DX*1), Z27
+	VBROADCASTSS 72(BX), Z28
+	VFMADD231PS  Z28, Z26, Z6
+	VFMADD231PS  Z28, Z27, Z18
+	VBROADCASTSS 76(BX), Z29
+	VFMADD231PS  Z29, Z26, Z7
+	VFMADD231PS  Z29, Z27, Z19
+	VBROADCASTSS 80(BX), Z28
+	VFMADD231PS  Z28, Z26, Z8
+	VFMADD231PS  Z28, Z27, Z20
+	VBROADCASTSS 84(BX), Z29
+	VFMADD231PS  Z29, Z26, Z9
+	VFMADD231PS  Z29, Z27, Z21
+	VBROADCASTSS 88(BX), Z28
+	VFMADD231PS  Z28, Z26, Z10
+	VFMADD231PS  Z28, Z27, Z22
+	ADDQ         $0x00000060, BX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x04, CX
+	JMP          unrolled
+
+	// Remaining k steps, one at a time, into the even sets.
+single:
+	TESTQ        CX, CX
+	JZ           sum
+	VMOVUPS      (AX), Z24
+	VMOVUPS      (AX)(DX*1), Z25
+	VBROADCASTSS (BX), Z28
+	VFMADD231PS  Z28, Z24, Z0
+	VFMADD231PS  Z28, Z25, Z12
+	VBROADCASTSS 4(BX), Z29
+	VFMADD231PS  Z29, Z24, Z1
+	VFMADD231PS  Z29, Z25, Z13
+	VBROADCASTSS 8(BX), Z28
+	VFMADD231PS  Z28, Z24, Z2
+	VFMADD231PS  Z28, Z25, Z14
+	VBROADCASTSS 12(BX), Z29
+	VFMADD231PS  Z29, Z24, Z3
+	VFMADD231PS  Z29, Z25, Z15
+	VBROADCASTSS 16(BX), Z28
+	VFMADD231PS  Z28, Z24, Z4
+	VFMADD231PS  Z28, Z25, Z16
+	ADDQ         $0x18, BX
+	ADDQ         $0x00000040, AX
+	DECQ         CX
+	JMP          single
+
+sum:
+	// P = even + odd, for both tiles.
+	VADDPS Z6, Z0, Z0
+	VADDPS Z18, Z12, Z12
+	VADDPS Z7, Z1, Z1
+	VADDPS Z19, Z13, Z13
+	VADDPS Z8, Z2, Z2
+	VADDPS Z20, Z14, Z14
+	VADDPS Z9, Z3, Z3
+	VADDPS Z21, Z15, Z15
+	VADDPS Z10, Z4, Z4
+	VADDPS Z22, Z16, Z16
+
+	// ldc from elements to bytes.
+	SHLQ  $0x02, DI
+	MOVB  accumulate+88(FP), AL
+	TESTB AL, AL
+	JZ    bias
+
+	// P += C. The pointer walks down the rows and comes back.
+	MOVQ   SI, AX
+	VADDPS (AX), Z0, Z0
+	VADDPS 64(AX), Z12, Z12
+	ADDQ   DI, AX
+	VADDPS (AX), Z1, Z1
+	VADDPS 64(AX), Z13, Z13
+	ADDQ   DI, AX
+	VADDPS (AX), Z2, Z2
+	VADDPS 64(AX), Z14, Z14
+	ADDQ   DI, AX
+	VADDPS (AX), Z3, Z3
+	VADDPS 64(AX), Z15, Z15
+	ADDQ   DI, AX
+	VADDPS (AX), Z4, Z4
+	VADDPS 64(AX), Z16, Z16
+
+bias:
+	MOVQ  bias_len+104(FP), AX
+	TESTQ AX, AX
+	JZ    relu
+	MOVQ  bias_base+96(FP), AX
+
+	// P[i] += bias[i].
+	VBROADCASTSS (AX), Z24
+	VADDPS       Z24, Z0, Z0
+	VADDPS       Z24, Z12, Z12
+	VBROADCASTSS 4(AX), Z24
+	VADDPS       Z24, Z1, Z1
+	VADDPS       Z24, Z13, Z13
+	VBROADCASTSS 8(AX), Z24
+	VADDPS       Z24, Z2, Z2
+	VADDPS       Z24, Z14, Z14
+	VBROADCASTSS 12(AX), Z24
+	VADDPS       Z24, Z3, Z3
+	VADDPS       Z24, Z15, Z15
+	VBROADCASTSS 16(AX), Z24
+	VADDPS       Z24, Z4, Z4
+	VADDPS       Z24, Z16, Z16
+
+relu:
+	MOVB  relu+120(FP), AL
+	TESTB AL, AL
+	JZ    write
+
+	// P = min(max(P, 0), hi), with NaN and -0 kept as in the AVX2 kernel.
+	VBROADCASTSS hi+124(FP), Z24
+	VPXORD       Z25, Z25, Z25
+	VMAXPS       Z0, Z25, Z0
+	VMINPS       Z0, Z24, Z0
+	VMAXPS       Z12, Z25, Z12
+	VMINPS       Z12, Z24, Z12
+	VMAXPS       Z1, Z25, Z1
+	VMINPS       Z1, Z24, Z1
+	VMAXPS       Z13, Z25, Z13
+	VMINPS       Z13, Z24, Z13
+	VMAXPS       Z2, Z25, Z2
+	VMINPS       Z2, Z24, Z2
+	VMAXPS       Z14, Z25, Z14
+	VMINPS       Z14, Z24, Z14
+	VMAXPS       Z3, Z25, Z3
+	VMINPS       Z3, Z24, Z3
+	VMAXPS       Z15, Z25, Z15
+	VMINPS       Z15, Z24, Z15
+	VMAXPS       Z4, Z25, Z4
+	VMINPS       Z4, Z24, Z4
+	VMAXPS       Z16, Z25, Z16
+	VMINPS       Z16, Z24, Z16
+
+write:
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z12, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z1, (SI)
+	VMOVUPS Z13, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z2, (SI)
+	VMOVUPS Z14, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z3, (SI)
+	VMOVUPS Z15, 64(SI)
+	ADDQ    DI, SI
+	VMOVUPS Z4, (SI)
+	VMOVUPS Z16, 64(SI)
+	VZEROUPPER
+	RET
+
 // func convKernel6x16AVX512(kc int, a []float32, src []float32, offsets []int, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·convKernel6x16AVX512(SB), NOSPLIT, $0-152

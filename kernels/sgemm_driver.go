@@ -237,13 +237,18 @@ func macroKernel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, nc, kc 
 
 // pairPanels runs the pair kernel down the A block for the two full B
 // panels in bPanels, whose first column is c[0]. Rows past the last full
-// tile of A go through edgeTile, one panel at a time.
+// tile of A go to the set's pair kernel for fewer rows, or without one
+// through edgeTile, one panel at a time.
 func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanels, c []float32, ldc int, accumulate bool, ep epilogue) {
 	for ir := 0; ir < mc; ir += gemmMR {
 		mr := min(gemmMR, mc-ir)
 		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
 		if mr == gemmMR {
 			ks.sgemmTilePair(kc, aPanel, bPanels, c[ir*ldc:], ldc, accumulate, ep.tileBias(ir), ep.act)
+			continue
+		}
+		if ks.sgemmTilePairRows != nil {
+			ks.sgemmTilePairRows(kc, aPanel, bPanels, c[ir*ldc:], ldc, accumulate, ep.cornerBias(ir, mr), ep.act, mr)
 			continue
 		}
 		edgeTile(ks, ws, aPanel, bPanels[:gemmNR*kc], kc, c[ir*ldc:], ldc, ir, mr, gemmNR, accumulate, ep)

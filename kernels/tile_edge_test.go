@@ -159,8 +159,9 @@ func tileReference(e edgeCase, c []float32, ldc int, bias []float32, tile func(t
 }
 
 // TestEdgeKernelsInvisible runs convolutions and Sgemm through each kernel
-// set with and without its edge kernels and requires the same bits: the
-// edge kernels must change where the corner is computed, never what. The
+// set with and without its edge kernels (the pair kernels for fewer rows
+// among them) and requires the same bits: the edge kernels must change
+// where the corner is computed, never what. The
 // shapes leave edge panels of each height, partial and whole lone
 // 16-column tiles, and k past gemmKC (accumulation into C).
 func TestEdgeKernelsInvisible(t *testing.T) {
@@ -171,6 +172,7 @@ func TestEdgeKernelsInvisible(t *testing.T) {
 		withoutEdges := func(f func()) {
 			saved := impl
 			impl.sgemmEdge, impl.convEdge, impl.convEdgePack = nil, nil, nil
+			impl.sgemmTilePairRows = nil
 			defer func() { impl = saved }()
 			f()
 		}
@@ -268,6 +270,84 @@ func TestEdgeKernelsCheckBounds(t *testing.T) {
 			{"sgemmEdge short b", func() {
 				impl.sgemmEdge(kc, a, b[:len(b)-1], c, ldc, false, nil, NoActivation, rows, cols)
 			}},
+		})
+	})
+}
+
+// TestSgemmPairRowsMatchTile checks the pair kernel for fewer rows against
+// the whole pair kernel, bit for bit, for every row count, and that it
+// leaves the rows below its own as they were.
+func TestSgemmPairRowsMatchTile(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		if impl.sgemmTilePairRows == nil {
+			t.Skip("this kernel set has no pair kernel for fewer rows")
+		}
+		rng := rand.New(rand.NewPCG(69, 70))
+		const width, ldc = 2 * gemmNR, 2*gemmNR + 3
+		for _, e := range edgeCases() {
+			if e.cols != 1 {
+				continue // the row counts with every option, once each
+			}
+			a := randomFloats(rng, gemmMR*e.kc, 0)
+			b := randomFloats(rng, width*e.kc, 0)
+			c := randomFloats(rng, (gemmMR-1)*ldc+width, 0)
+			c[0], c[ldc+1] = float32(math.NaN()), float32(math.Copysign(0, -1))
+			var bias []float32
+			if e.bias {
+				bias = randomFloats(rng, e.rows, 0)
+			}
+
+			want := append([]float32(nil), c...)
+			var tileBias []float32
+			if bias != nil {
+				tileBias = make([]float32, gemmMR)
+				copy(tileBias, bias)
+			}
+			impl.sgemmTilePair(e.kc, a, b, want, ldc, e.accumulate, tileBias, e.act)
+			got := append([]float32(nil), c...)
+			impl.sgemmTilePairRows(e.kc, a, b, got, ldc, e.accumulate, bias, e.act, e.rows)
+
+			for i := range got {
+				expect := c[i]
+				if i/ldc < e.rows && i%ldc < width {
+					expect = want[i]
+				}
+				if math.Float32bits(got[i]) != math.Float32bits(expect) {
+					t.Fatalf("%d rows, kc %d, acc %t, bias %t, %v: C[%d][%d] = %v, want %v",
+						e.rows, e.kc, e.accumulate, e.bias, e.act, i/ldc, i%ldc, got[i], expect)
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmPairRowsCheckBounds checks that the wrapper of the pair kernel
+// for fewer rows panics, before any assembly runs, on a row count outside
+// the tile and on operands that do not hold its rows.
+func TestSgemmPairRowsCheckBounds(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		if impl.sgemmTilePairRows == nil {
+			t.Skip("this kernel set has no pair kernel for fewer rows")
+		}
+		const kc, ldc, rows = 4, 2 * gemmNR, 3
+		a, b := make([]float32, gemmMR*kc), make([]float32, 2*gemmNR*kc)
+		c := make([]float32, (rows-1)*ldc+2*gemmNR)
+		bias := make([]float32, rows)
+		call := func(b, c, bias []float32, ldc, rows int) func() {
+			return func() { impl.sgemmTilePairRows(kc, a, b, c, ldc, true, bias, NoActivation, rows) }
+		}
+
+		// The exact fit must not panic.
+		call(b, c, bias, ldc, rows)()
+
+		expectPanics(t, []panicCase{
+			{"rows 0", call(b, c, bias, ldc, 0)},
+			{"rows 7", call(b, make([]float32, 400), nil, ldc, gemmMR+1)},
+			{"short b", call(b[:len(b)-1], c, bias, ldc, rows)},
+			{"short c", call(b, c[:len(c)-1], bias, ldc, rows)},
+			{"ldc below 32", call(b, c, bias, ldc-1, rows)},
+			{"wrapping ldc", call(b, c, bias, 3689348814741910324, rows)},
+			{"short bias", call(b, c, bias[:rows-1], ldc, rows)},
 		})
 	})
 }

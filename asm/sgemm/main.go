@@ -49,6 +49,7 @@ func main() {
 	implicitKernel()
 	packedKernel512()
 	wideKernel512()
+	shortWideKernels512()
 	implicitKernel512()
 	implicitWideKernel512()
 	implicitWidePackKernel512()

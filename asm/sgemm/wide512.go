@@ -34,6 +34,31 @@ func wideKernel512() {
 		"32 floats at c[i*ldc:], nothing else. The caller checks those bounds.",
 		"Requires AVX512F.",
 	)
+	emitPackedWideTile512(mr)
+}
+
+// shortWideKernels512 emits the 6×32 GEMM micro-kernel's twins for the
+// first 1 to 5 rows of the tile. A GEMM whose row count is not a multiple
+// of 6 ends in such a panel: 16 filters are panels of 6, 6 and 4 rows.
+// The 6-row kernel would spend a whole tile's FMAs there, a third of the
+// layer's at 16 filters. With fewer rows each k step takes fewer FMAs.
+func shortWideKernels512() {
+	for rows := 1; rows < mr; rows++ {
+		name := fmt.Sprintf("sgemmKernel%dx%dAVX512", rows, 2*nr)
+		TEXT(name, NOSPLIT, "func(kc int, a, b, c []float32, ldc int, accumulate bool, bias []float32, relu bool, hi float32)")
+		Doc(
+			fmt.Sprintf("%s computes rows 0 to %d of the tile of sgemmKernel6x32AVX512,", name, rows-1),
+			"bit for bit, from the same 6-row A panel. It reads what that kernel",
+			fmt.Sprintf("reads but bias[:%d], and writes only the %d rows of 32 floats at", rows, rows),
+			"c[i*ldc:]. The caller checks those bounds. Requires AVX512F.",
+		)
+		emitPackedWideTile512(rows)
+	}
+}
+
+// emitPackedWideTile512 emits the body of the 6×32 GEMM micro-kernels
+// that compute the first rows rows of the tile from packed B panels.
+func emitPackedWideTile512(rows int) {
 	bPtr := Load(Param("b").Base(), GP64())
 	kc := Load(Param("kc"), GP64())
 
@@ -42,7 +67,7 @@ func wideKernel512() {
 	MOVQ(kc, right)
 	SHLQ(Imm(6), right)
 
-	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+	emitWideTile512(kc, rows, func(p int, b [2]VecPhysical) {
 		VMOVUPS(Mem{Base: bPtr, Disp: 4 * nr * p}, b[0])
 		VMOVUPS(Mem{Base: bPtr, Index: right, Scale: 1, Disp: 4 * nr * p}, b[1])
 	}, func(steps int) {
@@ -72,7 +97,7 @@ func implicitWideKernel512() {
 	offsets := Load(Param("offsets").Base(), GP64())
 	kc := Load(Param("kc"), GP64())
 	off := GP64()
-	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+	emitWideTile512(kc, mr, func(p int, b [2]VecPhysical) {
 		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b[0])
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 4 * nr}, b[1])
@@ -112,7 +137,7 @@ func implicitWidePackKernel512() {
 	SHLQ(Imm(6), right)
 
 	off := GP64()
-	emitWideTile512(kc, func(p int, b [2]VecPhysical) {
+	emitWideTile512(kc, mr, func(p int, b [2]VecPhysical) {
 		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b[0])
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 4 * nr}, b[1])
@@ -124,11 +149,12 @@ func implicitWidePackKernel512() {
 	})
 }
 
-// emitWideTile512 emits the k loop and the epilogue of the 6×32 kernels.
-// kc holds the number of k steps. loadB loads row p of the left and the
-// right B panel (relative to the current position) into two registers,
-// and advanceB moves B's position by some rows.
-func emitWideTile512(kc Register, loadB func(p int, b [2]VecPhysical), advanceB func(steps int)) {
+// emitWideTile512 emits the k loop and the epilogue of the 6×32 kernels,
+// for the first rows rows of the tile (A panels have 6 rows whatever
+// rows is). kc holds the number of k steps. loadB loads row p of the left
+// and the right B panel (relative to the current position) into two
+// registers, and advanceB moves B's position by some rows.
+func emitWideTile512(kc Register, rows int, loadB func(p int, b [2]VecPhysical), advanceB func(steps int)) {
 	// Register map:
 	//   Z0–Z5    left tile, even k steps, row i in Z(i)
 	//   Z6–Z11   left tile, odd k steps
@@ -140,10 +166,11 @@ func emitWideTile512(kc Register, loadB func(p int, b [2]VecPhysical), advanceB 
 	//            next row's element need not wait for this row's FMAs
 	// General registers: kc counts the k steps left, aPtr walks the A
 	// panel, and cPtr and ldc address C. The caller's loadB keeps its own.
-	leftEven := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5}
-	leftOdd := []VecPhysical{Z6, Z7, Z8, Z9, Z10, Z11}
-	rightEven := []VecPhysical{Z12, Z13, Z14, Z15, Z16, Z17}
-	rightOdd := []VecPhysical{Z18, Z19, Z20, Z21, Z22, Z23}
+	// With fewer rows, the registers of the rows past the last go unused.
+	leftEven := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5}[:rows]
+	leftOdd := []VecPhysical{Z6, Z7, Z8, Z9, Z10, Z11}[:rows]
+	rightEven := []VecPhysical{Z12, Z13, Z14, Z15, Z16, Z17}[:rows]
+	rightOdd := []VecPhysical{Z18, Z19, Z20, Z21, Z22, Z23}[:rows]
 	bRows := [2][2]VecPhysical{{Z24, Z25}, {Z26, Z27}}
 	bcast := []VecPhysical{Z28, Z29}
 
@@ -167,7 +194,7 @@ func emitWideTile512(kc Register, loadB func(p int, b [2]VecPhysical), advanceB 
 		}
 		b := bRows[p%2]
 		loadB(p, b)
-		for i := 0; i < mr; i++ {
+		for i := 0; i < rows; i++ {
 			x := bcast[i%2]
 			VBROADCASTSS(Mem{Base: aPtr, Disp: 4 * (mr*p + i)}, x)
 			VFMADD231PS(x, b[0], left[i])
@@ -179,15 +206,15 @@ func emitWideTile512(kc Register, loadB func(p int, b [2]VecPhysical), advanceB 
 
 	Label("sum")
 	Comment("P = even + odd, for both tiles.")
-	for i := 0; i < mr; i++ {
+	for i := 0; i < rows; i++ {
 		VADDPS(leftOdd[i], leftEven[i], leftEven[i])
 		VADDPS(rightOdd[i], rightEven[i], rightEven[i])
 	}
-	rows := make([][]VecPhysical, mr)
-	for i := range rows {
-		rows[i] = []VecPhysical{leftEven[i], rightEven[i]}
+	tile := make([][]VecPhysical, rows)
+	for i := range tile {
+		tile[i] = []VecPhysical{leftEven[i], rightEven[i]}
 	}
-	emitEpilogue512(rows, cPtr, ldc, Z24, Z25)
+	emitEpilogue512(tile, cPtr, ldc, Z24, Z25)
 	VZEROUPPER()
 	RET()
 }

@@ -165,15 +165,14 @@ func packedTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int,
 }
 
 // packedEdgeTiles computes implicitTiles for one tile of cols ≤ gemmNR
-// columns and more than one A panel, as packedTiles does for a pair: the
+// columns and more than one A panel, as packedTiles does for a pair. The
 // first panel's edge kernel packs B into ws.b, and the packed kernels
-// compute the other panels from there. Each stores its corner of C in
+// compute the other panels from there, each storing its corner of C in
 // place. At SqueezeNet's stem (111 pixels per output row, 64 filters)
-// the last 15 columns of each row took 11 reads of the image instead of
-// one.
+// the last 15 columns of each row had taken 11 reads of the image.
 func packedEdgeTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
 	packed := ws.b[:gemmNR*kc]
-	ks.convEdgePack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.cornerBias(0, gemmMR), ep.act, gemmMR, cols)
+	ks.convEdgePack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.tileBias(0), ep.act, gemmMR, cols)
 	for ir := gemmMR; ir < mc; ir += gemmMR {
 		rows := min(gemmMR, mc-ir)
 		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]

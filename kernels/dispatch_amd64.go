@@ -193,26 +193,17 @@ func convTileAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c 
 // convEdgeAVX512 checks the bounds of the panels, of every tap's 16
 // floats in src, and of the corner of C and the bias.
 func convEdgeAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int) {
-	if !panelFits(a, gemmMR, kc) || len(offsets) < kc {
-		panic("kernels: convolution edge kernel called with panels shorter than its tile")
-	}
-	if span.min < 0 || span.max > len(src)-gemmNR {
-		panic("kernels: convolution edge kernel tap outside the image")
-	}
-	checkEdge(c, ldc, bias, rows, cols)
+	checkConvEdge(kc, a, src, offsets, span, c, ldc, bias, rows, cols)
 	convEdgeKernel6x16AVX512(kc, a, src, offsets, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
 }
 
 // convEdgePackAVX512 checks the bounds of convEdgeAVX512 and that packed
 // holds a B panel of kc steps.
 func convEdgePackAVX512(kc int, a, src []float32, offsets []int, span offsetSpan, packed, c []float32, ldc int, accumulate bool, bias []float32, act Activation, rows, cols int) {
-	if !panelFits(a, gemmMR, kc) || len(offsets) < kc || !panelFits(packed, gemmNR, kc) {
-		panic("kernels: convolution edge kernel called with panels shorter than its tile")
+	checkConvEdge(kc, a, src, offsets, span, c, ldc, bias, rows, cols)
+	if !panelFits(packed, gemmNR, kc) {
+		panic("kernels: convolution edge kernel called with a packing buffer shorter than a B panel")
 	}
-	if span.min < 0 || span.max > len(src)-gemmNR {
-		panic("kernels: convolution edge kernel tap outside the image")
-	}
-	checkEdge(c, ldc, bias, rows, cols)
 	convPackEdgeKernel6x16AVX512(kc, a, src, offsets, packed, c, ldc, accumulate, bias, act.relu, act.hi, rows, columnMask(cols))
 }
 
@@ -266,6 +257,19 @@ func checkConvTile(kc int, a, src []float32, offsets []int, span offsetSpan, c [
 	if span.min < 0 || span.max > len(src)-gemmNR {
 		panic("kernels: convolution micro-kernel tap outside the image")
 	}
+}
+
+// checkConvEdge panics unless the panels, every tap's 16 floats in src
+// (through span), the corner of C and the bias of a convolution edge
+// kernel are inside their slices.
+func checkConvEdge(kc int, a, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, bias []float32, rows, cols int) {
+	if !panelFits(a, gemmMR, kc) || len(offsets) < kc {
+		panic("kernels: convolution edge kernel called with panels shorter than its tile")
+	}
+	if span.min < 0 || span.max > len(src)-gemmNR {
+		panic("kernels: convolution edge kernel tap outside the image")
+	}
+	checkEdge(c, ldc, bias, rows, cols)
 }
 
 // checkConvTilePair is checkConvTile for the pair of tiles of

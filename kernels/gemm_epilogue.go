@@ -18,10 +18,7 @@ func (ep epilogue) rows(first int) epilogue {
 // tileBias returns the bias of the tile whose first row is row first,
 // or nil when there is none.
 func (ep epilogue) tileBias(first int) []float32 {
-	if ep.bias == nil {
-		return nil
-	}
-	return ep.bias[first : first+gemmMR]
+	return ep.cornerBias(first, gemmMR)
 }
 
 // cornerBias returns the bias of the rows rows from row first on, or nil

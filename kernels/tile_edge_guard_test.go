@@ -27,6 +27,7 @@ func TestEdgeKernelsAtGuardPages(t *testing.T) {
 		packed := make([]float32, gemmNR*kc)
 		pairB := randomFloats(rng, 2*gemmNR*kc, 0)
 		const pairLdc = 2*gemmNR + 1
+
 		for _, atEnd := range []bool{true, false} {
 			for rows := 1; rows <= gemmMR; rows++ {
 				for cols := 1; cols <= gemmNR; cols++ {

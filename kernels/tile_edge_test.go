@@ -169,13 +169,6 @@ func TestEdgeKernelsInvisible(t *testing.T) {
 		if impl.sgemmEdge == nil {
 			t.Skip("this kernel set has no edge kernels")
 		}
-		withoutEdges := func(f func()) {
-			saved := impl
-			impl.sgemmEdge, impl.convEdge, impl.convEdgePack = nil, nil, nil
-			impl.sgemmTilePairRows = nil
-			defer func() { impl = saved }()
-			f()
-		}
 		rng := rand.New(rand.NewPCG(67, 68))
 		for _, kernel := range []int{1, 3} {
 			for _, width := range []int{17, 23, 56, 61} {
@@ -190,7 +183,7 @@ func TestEdgeKernelsInvisible(t *testing.T) {
 					got := make([]float32, m*p.OutH*p.OutW)
 					Conv2D(got, src, weights, bias, m, p, act)
 					want := make([]float32, len(got))
-					withoutEdges(func() { Conv2D(want, src, weights, bias, m, p, act) })
+					withoutEdgeKernels(func() { Conv2D(want, src, weights, bias, m, p, act) })
 					for i, w := range want {
 						if !sameFloat(got[i], w) {
 							t.Fatalf("%dx%d kernel, width %d, %d channels, %d filters: output %d = %v, %v without edge kernels", kernel, kernel, width, c, m, i, got[i], w)
@@ -205,7 +198,7 @@ func TestEdgeKernelsInvisible(t *testing.T) {
 			got := randomFloats(rng, m*n, 0)
 			want := append([]float32(nil), got...)
 			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0.5, got, n)
-			withoutEdges(func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0.5, want, n) })
+			withoutEdgeKernels(func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0.5, want, n) })
 			for i, w := range want {
 				if !sameFloat(got[i], w) {
 					t.Fatalf("Sgemm %dx%dx%d: C[%d] = %v, %v without edge kernels", m, n, k, i, got[i], w)

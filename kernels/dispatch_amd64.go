@@ -36,7 +36,10 @@ func hasAVX2(cpu cpuid.CPUInfo) bool {
 // avx512Kernels is the AVX2 set with GEMM and convolution micro-kernels
 // that use ZMM registers. On cores with two 512-bit FMA ports (Intel's
 // server cores) those can do twice the AVX2 kernels' work per cycle. The
-// memory-bound kernels gain little from wider vectors, so they stay AVX2.
+// memory-bound kernels gain little from wider vectors, so they stay AVX2,
+// except 3×3 stride-2 max pooling: its AVX2 kernel spends most of its
+// instructions on shuffles and on Go's max semantics, which VPERMT2PS and
+// VRANGEPS do in a few instructions per 16 windows.
 var avx512Kernels = func() kernelSet {
 	s := avx2Kernels
 	s.name = "avx512"
@@ -52,6 +55,7 @@ var avx512Kernels = func() kernelSet {
 	s.convEdge = convEdgeAVX512
 	s.convEdgePack = convEdgePackAVX512
 	s.depthwise3x3Small = depthwise3x3SmallChecked
+	s.maxPool3x3Stride2 = maxPool3x3Stride2AVX512
 	s.convPackMinFilters = 128
 	s.pointwisePackMinFilters = 768
 	s.wideGEMM = true
@@ -59,10 +63,11 @@ var avx512Kernels = func() kernelSet {
 }()
 
 // hasAVX512 reports whether the AVX-512 kernels can run: the AVX2 set's
-// features and AVX512F, which cpuid reports only when the operating
-// system saves the ZMM and mask registers.
+// features, AVX512F and AVX512DQ, which cpuid reports only when the
+// operating system saves the ZMM and mask registers, and BMI2. Every
+// AVX-512 core since Skylake-SP has all of them.
 func hasAVX512(cpu cpuid.CPUInfo) bool {
-	return hasAVX2(cpu) && cpu.Supports(cpuid.AVX512F)
+	return hasAVX2(cpu) && cpu.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.BMI2)
 }
 
 func supportedKernels() []kernelSet {

@@ -163,7 +163,7 @@ func FuzzClamp(f *testing.F) {
 	})
 }
 
-// FuzzMaxPool3x3Stride2 reads a plane of width 1 + widthSeed%40 from data,
+// FuzzMaxPool3x3Stride2 reads a plane of width 1 + widthSeed%72 from data,
 // as many whole rows as it holds. It pools the plane with a left padding
 // of 1 if padded and 0 otherwise, and with both top paddings, to an output
 // size chosen by outHSeed and outWSeed among those the kernel accepts.
@@ -177,7 +177,7 @@ func FuzzMaxPool3x3Stride2(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, widthSeed, outHSeed, outWSeed uint8, padded bool) {
 		all := floatsFromBytes(data)
-		w := 1 + int(widthSeed)%40
+		w := 1 + int(widthSeed)%72
 		h := len(all) / w
 		if h == 0 {
 			return

@@ -149,9 +149,11 @@ func TestSgemmAtGuardPages(t *testing.T) {
 }
 
 // TestMaxPool3x3Stride2AtGuardPages runs, for pads 0 and 1, every output
-// size of planes whose rows take the scalar path only (w < 17 with pad 0,
-// w < 18 with pad 1) and the vector blocks, with the plane ending at a
-// guard page (atEnd) or starting right after one, and the output likewise.
+// size of planes whose rows take the AVX2 kernel's scalar path only
+// (w < 17 with pad 0, w < 18 with pad 1) and its vector blocks, and the
+// AVX-512 kernel's masked steps only (w < 33) and its unmasked ones, with
+// the plane ending at a guard page (atEnd) or starting right after one,
+// and the output likewise.
 // The plane kernel also runs with the other top padding, as a fused
 // convolution calls it on bands of rows, against the generic kernel.
 func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
@@ -160,7 +162,7 @@ func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
 		for _, atEnd := range []bool{true, false} {
 			for _, pad := range []int{0, 1} {
 				for _, h := range []int{1, 2, 3, 6, 7} {
-					for _, w := range []int{1, 2, 5, 16, 17, 18, 19, 24, 25, 33} {
+					for _, w := range []int{1, 2, 5, 16, 17, 18, 19, 24, 25, 33, 34, 35, 36, 65, 66, 67, 68} {
 						for outH := 1; outH <= (h-1+pad)/2+1; outH++ {
 							for outW := 1; outW <= (w-1+pad)/2+1; outW++ {
 								src := guardedCopy(t, randomFloats(rng, h*w, 5), atEnd)

@@ -374,6 +374,331 @@ done:
 	VZEROUPPER
 	RET
 
+DATA maxPoolEvenIndex<>+0(SB)/4, $0x00000000
+DATA maxPoolEvenIndex<>+4(SB)/4, $0x00000002
+DATA maxPoolEvenIndex<>+8(SB)/4, $0x00000004
+DATA maxPoolEvenIndex<>+12(SB)/4, $0x00000006
+DATA maxPoolEvenIndex<>+16(SB)/4, $0x00000008
+DATA maxPoolEvenIndex<>+20(SB)/4, $0x0000000a
+DATA maxPoolEvenIndex<>+24(SB)/4, $0x0000000c
+DATA maxPoolEvenIndex<>+28(SB)/4, $0x0000000e
+DATA maxPoolEvenIndex<>+32(SB)/4, $0x00000010
+DATA maxPoolEvenIndex<>+36(SB)/4, $0x00000012
+DATA maxPoolEvenIndex<>+40(SB)/4, $0x00000014
+DATA maxPoolEvenIndex<>+44(SB)/4, $0x00000016
+DATA maxPoolEvenIndex<>+48(SB)/4, $0x00000018
+DATA maxPoolEvenIndex<>+52(SB)/4, $0x0000001a
+DATA maxPoolEvenIndex<>+56(SB)/4, $0x0000001c
+DATA maxPoolEvenIndex<>+60(SB)/4, $0x0000001e
+GLOBL maxPoolEvenIndex<>(SB), RODATA|NOPTR, $64
+
+DATA maxPoolOddIndex<>+0(SB)/4, $0x00000001
+DATA maxPoolOddIndex<>+4(SB)/4, $0x00000003
+DATA maxPoolOddIndex<>+8(SB)/4, $0x00000005
+DATA maxPoolOddIndex<>+12(SB)/4, $0x00000007
+DATA maxPoolOddIndex<>+16(SB)/4, $0x00000009
+DATA maxPoolOddIndex<>+20(SB)/4, $0x0000000b
+DATA maxPoolOddIndex<>+24(SB)/4, $0x0000000d
+DATA maxPoolOddIndex<>+28(SB)/4, $0x0000000f
+DATA maxPoolOddIndex<>+32(SB)/4, $0x00000011
+DATA maxPoolOddIndex<>+36(SB)/4, $0x00000013
+DATA maxPoolOddIndex<>+40(SB)/4, $0x00000015
+DATA maxPoolOddIndex<>+44(SB)/4, $0x00000017
+DATA maxPoolOddIndex<>+48(SB)/4, $0x00000019
+DATA maxPoolOddIndex<>+52(SB)/4, $0x0000001b
+DATA maxPoolOddIndex<>+56(SB)/4, $0x0000001d
+DATA maxPoolOddIndex<>+60(SB)/4, $0x0000001f
+GLOBL maxPoolOddIndex<>(SB), RODATA|NOPTR, $64
+
+// func maxPool3x3Stride2AVX512(dst []float32, src []float32, h int, w int, outH int, outW int, top int, left int)
+// Requires: AVX, AVX512DQ, AVX512F, BMI, BMI2, CMOV
+TEXT ·maxPool3x3Stride2AVX512(SB), NOSPLIT, $0-96
+	// Constants: -Inf, NaN and the permutation indices.
+	MOVL         $0xff800000, AX
+	VPBROADCASTD AX, Z0
+	MOVL         $0x7fc00000, AX
+	VPBROADCASTD AX, Z1
+	VMOVDQU32    maxPoolEvenIndex<>+0(SB), Z2
+	VMOVDQU32    maxPoolOddIndex<>+0(SB), Z3
+	XORQ         AX, AX
+
+row:
+	MOVQ    outH+64(FP), CX
+	CMPQ    AX, CX
+	JGE     done
+	MOVQ    src_base+24(FP), CX
+	MOVQ    h+48(FP), DX
+	DECQ    DX
+	MOVQ    w+56(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    top+80(FP), SI
+	LEAQ    (AX)(AX*1), DI
+	SUBQ    SI, DI
+	XORQ    R8, R8
+	TESTQ   DI, DI
+	CMOVQLT R8, DI
+	IMULQ   BX, DI
+	ADDQ    CX, DI
+	LEAQ    1(AX)(AX*1), R8
+	SUBQ    SI, R8
+	CMPQ    R8, DX
+	CMOVQGT DX, R8
+	IMULQ   BX, R8
+	ADDQ    CX, R8
+	LEAQ    2(AX)(AX*1), R9
+	SUBQ    SI, R9
+	CMPQ    R9, DX
+	CMOVQGT DX, R9
+	IMULQ   BX, R9
+	ADDQ    CX, R9
+	MOVQ    outW+72(FP), CX
+	MOVQ    dst_base+0(FP), DX
+	MOVQ    AX, BX
+	IMULQ   CX, BX
+	LEAQ    (DX)(BX*4), DX
+	XORQ    CX, CX
+
+step:
+	MOVQ  outW+72(FP), BX
+	CMPQ  CX, BX
+	JGE   nextRow
+	LEAQ  16(CX), SI
+	CMPQ  SI, BX
+	JLE   placed
+	TESTQ CX, CX
+	JZ    placed
+	LEAQ  -16(BX), CX
+
+placed:
+	MOVQ left+88(FP), R10
+	NEGQ R10
+	LEAQ (R10)(CX*2), R10
+
+	// Inside the row, with 16 windows to go, every mask is full.
+	TESTQ R10, R10
+	JL    edge
+	MOVQ  w+56(FP), R11
+	LEAQ  33(R10), SI
+	CMPQ  SI, R11
+	JG    edge
+	LEAQ  16(CX), SI
+	CMPQ  SI, BX
+	JG    edge
+
+	// Column vectors A, B and C, each reduced over the three rows.
+	VMOVUPS  (DI)(R10*4), Z4
+	VMOVUPS  (R8)(R10*4), Z5
+	VMOVUPS  (R9)(R10*4), Z6
+	VCMPPS   $0x07, Z5, Z4, K1
+	VCMPPS   $0x07, Z6, Z6, K1, K1
+	VRANGEPS $0x05, Z5, Z4, Z4
+	VRANGEPS $0x05, Z6, Z4, Z4
+	VMOVUPS  64(DI)(R10*4), Z5
+	VMOVUPS  64(R8)(R10*4), Z6
+	VMOVUPS  64(R9)(R10*4), Z10
+	VCMPPS   $0x07, Z6, Z5, K2
+	VCMPPS   $0x07, Z10, Z10, K2, K2
+	VRANGEPS $0x05, Z6, Z5, Z5
+	VRANGEPS $0x05, Z10, Z5, Z5
+	VMOVSS   128(DI)(R10*4), X7
+	VMOVSS   128(R8)(R10*4), X8
+	VMOVSS   128(R9)(R10*4), X9
+	VCMPPS   $0x07, Z8, Z7, K3
+	VCMPPS   $0x07, Z9, Z9, K3, K3
+	VRANGEPS $0x05, Z8, Z7, Z7
+	VRANGEPS $0x05, Z9, Z7, Z7
+
+	// Left, centre and right columns of the 16 windows, and their maximum.
+	VMOVAPS   Z4, Z6
+	VPERMT2PS Z5, Z2, Z6
+	VPERMT2PS Z5, Z3, Z4
+	VALIGND   $0x01, Z6, Z7, Z5
+	VRANGEPS  $0x05, Z4, Z6, Z6
+	VRANGEPS  $0x05, Z5, Z6, Z6
+	KANDW     K2, K1, K1
+	KANDW     K3, K1, K1
+	KORTESTW  K1, K1
+	JCS       store_inner
+	XORQ      BX, BX
+	VMOVUPS   (DI)(R10*4), Z4
+	VMOVUPS   (R8)(R10*4), Z5
+	VMOVUPS   (R9)(R10*4), Z10
+	VCMPPS    $0x03, Z5, Z4, K1
+	VCMPPS    $0x03, Z10, Z10, K2
+	KORW      K2, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x00, SI
+	ORQ       SI, BX
+	VMOVUPS   64(DI)(R10*4), Z4
+	VMOVUPS   64(R8)(R10*4), Z5
+	VMOVUPS   64(R9)(R10*4), Z10
+	VCMPPS    $0x03, Z5, Z4, K1
+	VCMPPS    $0x03, Z10, Z10, K2
+	KORW      K2, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x10, SI
+	ORQ       SI, BX
+	VMOVSS    128(DI)(R10*4), X8
+	VMOVSS    128(R8)(R10*4), X9
+	VMOVSS    128(R9)(R10*4), X11
+	VCMPPS    $0x03, Z9, Z8, K1
+	VCMPPS    $0x03, Z11, Z11, K2
+	KORW      K2, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x20, SI
+	ORQ       SI, BX
+	MOVQ      BX, SI
+	SHRQ      $0x01, BX
+	ORQ       BX, SI
+	SHRQ      $0x01, BX
+	ORQ       BX, SI
+	MOVQ      $0x5555555555555555, BX
+	PEXTQ     BX, SI, BX
+	KMOVW     BX, K1
+	VMOVAPS   Z1, K1, Z6
+
+store_inner:
+	VMOVUPS Z6, (DX)(CX*4)
+	ADDQ    $0x10, CX
+	JMP     step
+
+edge:
+	// Masks of the columns inside [0, w) of A, B and C, and of the windows.
+	MOVQ    w+56(FP), SI
+	SUBQ    R10, SI
+	MOVQ    SI, R11
+	MOVQ    $0x00000010, R12
+	CMPQ    R11, R12
+	CMOVQGT R12, R11
+	XORQ    R12, R12
+	TESTQ   R11, R11
+	CMOVQLT R12, R11
+	MOVL    $0x0000ffff, R12
+	BZHIL   R11, R12, R11
+	MOVQ    R10, R12
+	SHRQ    $0x3f, R12
+	ANDNL   R11, R12, R11
+	KMOVW   R11, K1
+	SUBQ    $0x10, SI
+	MOVQ    SI, R11
+	MOVQ    $0x00000010, R12
+	CMPQ    R11, R12
+	CMOVQGT R12, R11
+	XORQ    R12, R12
+	TESTQ   R11, R11
+	CMOVQLT R12, R11
+	MOVL    $0x0000ffff, R12
+	BZHIL   R11, R12, R11
+	KMOVW   R11, K2
+	SUBQ    $0x10, SI
+	MOVQ    $0x00000010, R11
+	CMPQ    SI, R11
+	CMOVQGT R11, SI
+	XORQ    R11, R11
+	TESTQ   SI, SI
+	CMOVQLT R11, SI
+	MOVL    $0x00000001, R11
+	BZHIL   SI, R11, SI
+	KMOVW   SI, K3
+	SUBQ    CX, BX
+	MOVQ    $0x00000010, SI
+	CMPQ    BX, SI
+	CMOVQGT SI, BX
+	XORQ    SI, SI
+	TESTQ   BX, BX
+	CMOVQLT SI, BX
+	MOVL    $0x0000ffff, SI
+	BZHIL   BX, SI, BX
+	KMOVW   BX, K4
+
+	// Column vectors A, B and C, each reduced over the three rows.
+	VMOVUPS.Z (DI)(R10*4), K1, Z4
+	VMOVUPS.Z (R8)(R10*4), K1, Z5
+	VMOVUPS.Z (R9)(R10*4), K1, Z6
+	VCMPPS    $0x07, Z5, Z4, K5
+	VCMPPS    $0x07, Z6, Z6, K5, K5
+	VRANGEPS  $0x05, Z5, Z4, Z4
+	VMOVAPS   Z0, Z5
+	VRANGEPS  $0x05, Z6, Z4, K1, Z5
+	VMOVUPS.Z 64(DI)(R10*4), K2, Z4
+	VMOVUPS.Z 64(R8)(R10*4), K2, Z6
+	VMOVUPS.Z 64(R9)(R10*4), K2, Z10
+	VCMPPS    $0x07, Z6, Z4, K6
+	VCMPPS    $0x07, Z10, Z10, K6, K6
+	VRANGEPS  $0x05, Z6, Z4, Z4
+	VMOVAPS   Z0, Z6
+	VRANGEPS  $0x05, Z10, Z4, K2, Z6
+	VMOVUPS.Z 128(DI)(R10*4), K3, Z4
+	VMOVUPS.Z 128(R8)(R10*4), K3, Z10
+	VMOVUPS.Z 128(R9)(R10*4), K3, Z12
+	VCMPPS    $0x07, Z10, Z4, K7
+	VCMPPS    $0x07, Z12, Z12, K7, K7
+	VRANGEPS  $0x05, Z10, Z4, Z4
+	VMOVAPS   Z0, Z10
+	VRANGEPS  $0x05, Z12, Z4, K3, Z10
+
+	// Left, centre and right columns of the 16 windows, and their maximum.
+	VMOVAPS   Z5, Z4
+	VPERMT2PS Z6, Z2, Z4
+	VPERMT2PS Z6, Z3, Z5
+	VALIGND   $0x01, Z4, Z10, Z6
+	VRANGEPS  $0x05, Z5, Z4, Z4
+	VRANGEPS  $0x05, Z6, Z4, Z4
+	KANDW     K6, K5, K5
+	KANDW     K7, K5, K5
+	KORTESTW  K5, K5
+	JCS       store_edge
+	XORQ      BX, BX
+	VMOVUPS.Z (DI)(R10*4), K1, Z5
+	VMOVUPS.Z (R8)(R10*4), K1, Z6
+	VMOVUPS.Z (R9)(R10*4), K1, Z10
+	VCMPPS    $0x03, Z6, Z5, K1
+	VCMPPS    $0x03, Z10, Z10, K5
+	KORW      K5, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x00, SI
+	ORQ       SI, BX
+	VMOVUPS.Z 64(DI)(R10*4), K2, Z5
+	VMOVUPS.Z 64(R8)(R10*4), K2, Z6
+	VMOVUPS.Z 64(R9)(R10*4), K2, Z10
+	VCMPPS    $0x03, Z6, Z5, K1
+	VCMPPS    $0x03, Z10, Z10, K2
+	KORW      K2, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x10, SI
+	ORQ       SI, BX
+	VMOVUPS.Z 128(DI)(R10*4), K3, Z5
+	VMOVUPS.Z 128(R8)(R10*4), K3, Z6
+	VMOVUPS.Z 128(R9)(R10*4), K3, Z10
+	VCMPPS    $0x03, Z6, Z5, K1
+	VCMPPS    $0x03, Z10, Z10, K2
+	KORW      K2, K1, K1
+	KMOVW     K1, SI
+	SHLQ      $0x20, SI
+	ORQ       SI, BX
+	MOVQ      BX, SI
+	SHRQ      $0x01, BX
+	ORQ       BX, SI
+	SHRQ      $0x01, BX
+	ORQ       BX, SI
+	MOVQ      $0x5555555555555555, BX
+	PEXTQ     BX, SI, BX
+	KMOVW     BX, K1
+	VMOVAPS   Z1, K1, Z4
+
+store_edge:
+	VMOVUPS Z4, K4, (DX)(CX*4)
+	ADDQ    $0x10, CX
+	JMP     step
+
+nextRow:
+	INCQ AX
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
+
 // func clampAVX2(dst []float32, src []float32, lo float32, hi float32)
 // Requires: AVX, AVX2, SSE
 TEXT ·clampAVX2(SB), NOSPLIT, $0-56

@@ -40,13 +40,14 @@ func (c maxPool3x3Stride2Case) String() string {
 // maxPool3x3Stride2Cases returns, for pads 0 and 1, planes with every
 // output size that MaxPool3x3Stride2 accepts. The widths lie on both sides
 // of the AVX2 kernel's thresholds of 8 (pad 0) and 9 (pad 1) inner windows
-// and of its 8-window blocks, and the heights put one, two or three rows
-// under the last window.
+// and of its 8-window blocks, and of the AVX-512 kernel's 16-window steps,
+// whose last step moves back when the row has a step before it. The
+// heights put one, two or three rows under the last window.
 func maxPool3x3Stride2Cases() []maxPool3x3Stride2Case {
 	var cases []maxPool3x3Stride2Case
 	for _, pad := range []int{0, 1} {
 		for _, h := range []int{1, 2, 3, 4, 5, 7} {
-			for _, w := range []int{1, 2, 3, 4, 15, 16, 17, 18, 19, 20, 21, 33, 34, 35, 111, 112, 113} {
+			for _, w := range []int{1, 2, 3, 4, 15, 16, 17, 18, 19, 20, 21, 31, 32, 33, 34, 35, 36, 63, 64, 65, 66, 67, 68, 111, 112, 113} {
 				for outH := 1; outH <= (h-1+pad)/2+1; outH++ {
 					for outW := 1; outW <= (w-1+pad)/2+1; outW++ {
 						cases = append(cases, maxPool3x3Stride2Case{h, w, outH, outW, pad})

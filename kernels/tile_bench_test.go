@@ -29,7 +29,7 @@ func BenchmarkSgemmTile(b *testing.B) {
 // have one.
 func BenchmarkSgemmTilePair(b *testing.B) {
 	rng := rand.New(rand.NewPCG(6, 6))
-	for _, kc := range []int{64, 256, 512} {
+	for _, kc := range []int{27, 64, 256, 512} {
 		a := randomFloats(rng, gemmMR*kc, 0)
 		bp := randomFloats(rng, 2*gemmNR*kc, 0)
 		c := make([]float32, gemmMR*2*gemmNR)

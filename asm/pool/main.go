@@ -47,6 +47,7 @@ func main() {
 	maxRows()
 	maxPairs()
 	maxPool3x3Stride2()
+	maxPool3x3Stride2AVX512()
 	clamp()
 	Generate()
 }

@@ -134,41 +134,8 @@ func maxPool3x3Stride2() {
 	CMPQ(i, outH)
 	JGE(LabelRef("done"))
 
-	// Input rows 2i-top, 2i-top+1 and 2i-top+2, clamped to [0, h-1].
-	src := Load(Param("src").Base(), GP64())
-	lastRow := Load(Param("h"), GP64())
-	DECQ(lastRow)
-	rowBytes := Load(Param("w"), GP64())
-	SHLQ(Imm(2), rowBytes)
-	top := Load(Param("top"), GP64())
-	var rows [3]GPVirtual
-	for k := range rows {
-		r := GP64()
-		LEAQ(Mem{Base: i, Index: i, Scale: 1, Disp: k}, r)
-		SUBQ(top, r)
-		if k == 0 {
-			// 2i-top is negative only for top 1 and i = 0, where row 0 is
-			// in the window. It is at most h-1 by the caller's bound.
-			zero := GP64()
-			XORQ(zero, zero)
-			TESTQ(r, r)
-			CMOVQLT(zero, r)
-		} else {
-			CMPQ(r, lastRow)
-			CMOVQGT(lastRow, r)
-		}
-		IMULQ(rowBytes, r)
-		ADDQ(src, r)
-		rows[k] = r
-	}
-
-	// Output row i starts at dst + i*outW*4.
-	outW := Load(Param("outW"), GP64())
-	q := Load(Param("dst").Base(), GP64())
-	offset := GP64()
-	MOVQ(i, offset)
-	IMULQ(outW, offset)
-	LEAQ(Mem{Base: q, Index: offset, Scale: 4}, q)
+	rows := windowRows(i)
+	outW, q := outputRow(i)
 
 	// Windows j < inner, except window 0 with pad 1, have all three
 	// columns inside the row, because 2j-pad+2 <= w-1 for
@@ -208,6 +175,50 @@ func maxPool3x3Stride2() {
 	Label("done")
 	VZEROUPPER()
 	RET()
+}
+
+// windowRows emits the addresses of the input rows 2i-top, 2i-top+1 and
+// 2i-top+2 of output row i, clamped to [0, h-1]. A clamped row repeats a
+// row of the window, which does not change the maximum.
+func windowRows(i GPVirtual) [3]GPVirtual {
+	src := Load(Param("src").Base(), GP64())
+	lastRow := Load(Param("h"), GP64())
+	DECQ(lastRow)
+	rowBytes := Load(Param("w"), GP64())
+	SHLQ(Imm(2), rowBytes)
+	top := Load(Param("top"), GP64())
+	var rows [3]GPVirtual
+	for k := range rows {
+		r := GP64()
+		LEAQ(Mem{Base: i, Index: i, Scale: 1, Disp: k}, r)
+		SUBQ(top, r)
+		if k == 0 {
+			// 2i-top is negative only for top 1 and i = 0, where row 0 is
+			// in the window. It is at most h-1 by the caller's bound.
+			zero := GP64()
+			XORQ(zero, zero)
+			TESTQ(r, r)
+			CMOVQLT(zero, r)
+		} else {
+			CMPQ(r, lastRow)
+			CMOVQGT(lastRow, r)
+		}
+		IMULQ(rowBytes, r)
+		ADDQ(src, r)
+		rows[k] = r
+	}
+	return rows
+}
+
+// outputRow emits outW and the address of output row i, dst + i*outW*4.
+func outputRow(i GPVirtual) (outW, q Register) {
+	outW = Load(Param("outW"), GP64())
+	q = Load(Param("dst").Base(), GP64())
+	offset := GP64()
+	MOVQ(i, offset)
+	IMULQ(outW, offset)
+	LEAQ(Mem{Base: q, Index: offset, Scale: 4}, q)
+	return outW, q
 }
 
 // firstBlock emits windows 0 to 7 of a row with pad 1, whose columns are 0

@@ -27,10 +27,9 @@ func maxPairsAVX2(dst []float32, src []float32)
 func maxPool3x3Stride2AVX2(dst []float32, src []float32, h int, w int, outH int, outW int, top int, left int)
 
 // maxPool3x3Stride2AVX512 is maxPool3x3Stride2AVX2 for AVX-512, with the
-// same arguments, preconditions and results, except that a window with a
-// NaN gives the quiet NaN 0x7FC00000 instead of the all-ones NaN. It
-// reads src[:h*w], writes dst[:outH*outW] and nothing else. Requires
-// AVX512F, AVX512DQ and BMI2.
+// same arguments, preconditions and results, bit for bit: a window with
+// a NaN gives the all-ones NaN. It reads src[:h*w], writes
+// dst[:outH*outW] and nothing else. Requires AVX512F, AVX512DQ and BMI2.
 func maxPool3x3Stride2AVX512(dst []float32, src []float32, h int, w int, outH int, outW int, top int, left int)
 
 // clampAVX2 stores min(max(src[i], lo), hi) in dst[i] for i < len(src), with

@@ -416,8 +416,7 @@ TEXT ·maxPool3x3Stride2AVX512(SB), NOSPLIT, $0-96
 	// Constants: -Inf, NaN and the permutation indices.
 	MOVL         $0xff800000, AX
 	VPBROADCASTD AX, Z0
-	MOVL         $0x7fc00000, AX
-	VPBROADCASTD AX, Z1
+	VPTERNLOGD   $0xff, Z1, Z1, Z1
 	VMOVDQU32    maxPoolEvenIndex<>+0(SB), Z2
 	VMOVDQU32    maxPoolOddIndex<>+0(SB), Z3
 	XORQ         AX, AX

@@ -48,10 +48,9 @@ func maxPool3x3Stride2AVX512() {
 	TEXT("maxPool3x3Stride2AVX512", NOSPLIT, "func(dst, src []float32, h, w, outH, outW, top, left int)")
 	Doc(
 		"maxPool3x3Stride2AVX512 is maxPool3x3Stride2AVX2 for AVX-512, with the",
-		"same arguments, preconditions and results, except that a window with a",
-		"NaN gives the quiet NaN 0x7FC00000 instead of the all-ones NaN. It",
-		"reads src[:h*w], writes dst[:outH*outW] and nothing else. Requires",
-		"AVX512F, AVX512DQ and BMI2.",
+		"same arguments, preconditions and results, bit for bit: a window with",
+		"a NaN gives the all-ones NaN. It reads src[:h*w], writes",
+		"dst[:outH*outW] and nothing else. Requires AVX512F, AVX512DQ and BMI2.",
 	)
 
 	Comment("Constants: -Inf, NaN and the permutation indices.")
@@ -59,8 +58,7 @@ func maxPool3x3Stride2AVX512() {
 	bits := GP32()
 	MOVL(U32(0xFF800000), bits)
 	VPBROADCASTD(bits, k.negInf)
-	MOVL(U32(0x7FC00000), bits)
-	VPBROADCASTD(bits, k.nan)
+	VPTERNLOGD(U8(0xFF), k.nan, k.nan, k.nan) // all ones
 	VMOVDQU32(evenIndex, k.even)
 	VMOVDQU32(oddIndex, k.odd)
 
@@ -153,7 +151,7 @@ func maxPool3x3Stride2AVX512() {
 
 // stepConsts are the vector constants of maxPoolStep.
 type stepConsts struct {
-	negInf, nan VecVirtual // -Inf and 0x7FC00000 in every lane
+	negInf, nan VecVirtual // -Inf and the all-ones NaN in every lane
 	even, odd   VecVirtual // VPERMT2PS indices of lanes 0, 2, ..., 30 and 1, 3, ..., 31
 }
 

@@ -79,25 +79,52 @@ func (j *globalAverageJob) Piece(part int) {
 // i%8, and the partial sums are added in a fixed tree, so the result
 // depends only on x. With one running sum every addition waits for the
 // previous one: SqueezeNet's 1000 planes of 13×13 took 0.095 ms that way
-// and take 0.077 ms with eight (one thread, Intel Xeon).
+// and 0.077 ms with eight (one thread, Intel Xeon).
+//
+// The partial sums are eight variables rather than an array, so that the
+// compiler keeps them in registers. With the array each addition also
+// waited for the store of the one before it, and BenchmarkGlobalAveragePool
+// took 61–64 µs for those planes against 53–55 µs now.
 func planeSum(x []float32) float64 {
-	var s [8]float64
+	var s0, s1, s2, s3, s4, s5, s6, s7 float64
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
 		v := x[i : i+8 : i+8]
-		s[0] += float64(v[0])
-		s[1] += float64(v[1])
-		s[2] += float64(v[2])
-		s[3] += float64(v[3])
-		s[4] += float64(v[4])
-		s[5] += float64(v[5])
-		s[6] += float64(v[6])
-		s[7] += float64(v[7])
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+		s4 += float64(v[4])
+		s5 += float64(v[5])
+		s6 += float64(v[6])
+		s7 += float64(v[7])
 	}
-	for j, v := range x[i:] {
-		s[j] += float64(v)
+
+	// The tail of fewer than 8 elements goes to the partial sums that a
+	// full group would use, in the same order.
+	rest := x[i:]
+	if len(rest) > 0 {
+		s0 += float64(rest[0])
 	}
-	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+	if len(rest) > 1 {
+		s1 += float64(rest[1])
+	}
+	if len(rest) > 2 {
+		s2 += float64(rest[2])
+	}
+	if len(rest) > 3 {
+		s3 += float64(rest[3])
+	}
+	if len(rest) > 4 {
+		s4 += float64(rest[4])
+	}
+	if len(rest) > 5 {
+		s5 += float64(rest[5])
+	}
+	if len(rest) > 6 {
+		s6 += float64(rest[6])
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
 // globalPoolTypes checks the input type of a global pooling layer and

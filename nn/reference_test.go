@@ -13,7 +13,7 @@ import (
 
 // randomTensor returns a float32 tensor of the given shape with values
 // uniform in [-1, 1).
-func randomTensor(t *testing.T, rng *rand.Rand, shape ...int) *Tensor {
+func randomTensor(t testing.TB, rng *rand.Rand, shape ...int) *Tensor {
 	t.Helper()
 	x, err := New(shape...)
 	if err != nil {

@@ -64,10 +64,10 @@ var avx512Kernels = func() kernelSet {
 
 // hasAVX512 reports whether the AVX-512 kernels can run: the AVX2 set's
 // features, AVX512F and AVX512DQ, which cpuid reports only when the
-// operating system saves the ZMM and mask registers, and BMI2. Every
-// AVX-512 core since Skylake-SP has all of them.
+// operating system saves the ZMM and mask registers, and BMI1 and BMI2.
+// Every AVX-512 core since Skylake-SP has all of them.
 func hasAVX512(cpu cpuid.CPUInfo) bool {
-	return hasAVX2(cpu) && cpu.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.BMI2)
+	return hasAVX2(cpu) && cpu.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.BMI1, cpuid.BMI2)
 }
 
 func supportedKernels() []kernelSet {

@@ -36,10 +36,11 @@ func hasAVX2(cpu cpuid.CPUInfo) bool {
 // avx512Kernels is the AVX2 set with GEMM and convolution micro-kernels
 // that use ZMM registers. On cores with two 512-bit FMA ports (Intel's
 // server cores) those can do twice the AVX2 kernels' work per cycle. The
-// memory-bound kernels gain little from wider vectors, so they stay AVX2,
-// except 3×3 stride-2 max pooling: its AVX2 kernel spends most of its
-// instructions on shuffles and on Go's max semantics, which VPERMT2PS and
-// VRANGEPS do in a few instructions per 16 windows.
+// memory-bound kernels gain little from wider vectors, so they stay AVX2.
+// 3×3 stride-2 max pooling is the exception. Its AVX2 kernel spends most
+// of its instructions on shuffles and on Go's max semantics, and
+// VPERMT2PS and VRANGEPS do that work in a few instructions per 16
+// windows.
 var avx512Kernels = func() kernelSet {
 	s := avx2Kernels
 	s.name = "avx512"

@@ -37,11 +37,15 @@ func TestAVX2SelectedWhenSupported(t *testing.T) {
 	}
 }
 
-func TestAVX512NeedsAVX512FAndAVX2(t *testing.T) {
+// TestAVX512NeedsEveryFeature checks that the AVX-512 set is not chosen
+// without a feature that its kernels use: VRANGEPS is AVX512DQ, PEXTQ
+// and BZHIL are BMI2 and ANDNL is BMI1, as the Requires lines that avo
+// writes in the generated assembly list.
+func TestAVX512NeedsEveryFeature(t *testing.T) {
 	if !hasAVX512(cpuid.CPU) {
-		t.Skip("this CPU lacks AVX512F")
+		t.Skip("this CPU lacks the AVX-512 set's features")
 	}
-	for _, f := range []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3} {
+	for _, f := range []cpuid.FeatureID{cpuid.AVX512F, cpuid.AVX512DQ, cpuid.BMI1, cpuid.BMI2, cpuid.AVX2, cpuid.FMA3} {
 		cpu := cpuid.CPU
 		cpu.Disable(f)
 		if hasAVX512(cpu) {

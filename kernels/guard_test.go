@@ -168,7 +168,7 @@ func TestMaxPool3x3Stride2AtGuardPages(t *testing.T) {
 								src := guardedCopy(t, randomFloats(rng, h*w, 5), atEnd)
 								dst := guardedFloats(t, outH*outW, atEnd)
 								MaxPool3x3Stride2(dst, src, h, w, outH, outW, pad)
-								want := maxPool3x3Stride2Reference(src, h, w, outH, outW, pad)
+								want := maxPool3x3Stride2Reference(src, h, w, outH, outW, pad, pad)
 								for k := range dst {
 									if !sameFloat(dst[k], want[k]) {
 										t.Fatalf("%dx%d to %dx%d, pad %d, atEnd=%v: output (%d, %d) = %v, want %v",

@@ -12,30 +12,10 @@ import (
 )
 
 // Tests of the 3×3 stride-2 max pooling kernels, mainly the AVX-512 one,
-// against a brute-force reference without column maxima, steps or masks.
+// against maxPool3x3Stride2Reference, which has no column maxima, steps or masks.
 // SIMDNN_POOL_DEEP=1 widens every range.
 
 var poolDeep = os.Getenv("SIMDNN_POOL_DEEP") != ""
-
-// brutePool3x3Stride2 is the kernels' contract written out: the maximum,
-// with Go's max, of the window's elements inside the plane.
-func brutePool3x3Stride2(src []float32, h, w, outH, outW, top, left int) []float32 {
-	dst := make([]float32, outH*outW)
-	for i := range outH {
-		for j := range outW {
-			m := float32(math.Inf(-1))
-			for r := 2*i - top; r <= 2*i-top+2; r++ {
-				for c := 2*j - left; c <= 2*j-left+2; c++ {
-					if r >= 0 && r < h && c >= 0 && c < w {
-						m = max(m, src[r*w+c])
-					}
-				}
-			}
-			dst[i*outW+j] = m
-		}
-	}
-	return dst
-}
 
 // poolSentinel fills the memory around a kernel's slices: a NaN that a
 // read outside src would carry into a window, and a value that a write
@@ -44,7 +24,7 @@ var poolSentinel = math.Float32frombits(0x7F812345)
 
 // checkPoolKernel runs ks on the plane with src and dst inside larger
 // arrays whose other elements hold poolSentinel, and compares the output
-// with the brute-force reference.
+// with maxPool3x3Stride2Reference.
 func checkPoolKernel(t *testing.T, ks kernelSet, plane []float32, h, w, outH, outW, top, left int) {
 	t.Helper()
 	const margin = 40
@@ -60,7 +40,7 @@ func checkPoolKernel(t *testing.T, ks kernelSet, plane []float32, h, w, outH, ou
 	src := in[margin : margin+h*w]
 	dst := out[margin : margin+outH*outW]
 	ks.maxPool3x3Stride2(dst, src, h, w, outH, outW, top, left)
-	want := brutePool3x3Stride2(plane, h, w, outH, outW, top, left)
+	want := maxPool3x3Stride2Reference(plane, h, w, outH, outW, top, left)
 	for k := range dst {
 		if !sameFloat(dst[k], want[k]) {
 			t.Fatalf("%s: %dx%d to %dx%d, padding %d top and %d left: output (%d, %d) = %v (%#x), want %v (%#x)",
@@ -254,7 +234,7 @@ func TestMaxPool3x3Stride2GuardedBothWays(t *testing.T) {
 								for _, outH := range []int{maxH, 1} {
 									dst := place(dstArena, outH*outW, dstEnd)
 									ks.maxPool3x3Stride2(dst, src, h, w, outH, outW, top, left)
-									want := brutePool3x3Stride2(plane, h, w, outH, outW, top, left)
+									want := maxPool3x3Stride2Reference(plane, h, w, outH, outW, top, left)
 									for k := range dst {
 										if !sameFloat(dst[k], want[k]) {
 											t.Fatalf("%s: %dx%d to %dx%d, padding %d top and %d left, src at end %v, dst at end %v: output %d = %v, want %v",
@@ -281,7 +261,7 @@ func TestMaxPool3x3Stride2Concurrent(t *testing.T) {
 	for _, ks := range assemblyKernels() {
 		for _, pad := range []int{0, 1} {
 			outH, outW := (h-1+pad)/2+1, (w-1+pad)/2+1
-			want := brutePool3x3Stride2(src[:h*w], h, w, outH, outW, pad, pad)
+			want := maxPool3x3Stride2Reference(src[:h*w], h, w, outH, outW, pad, pad)
 			var wg sync.WaitGroup
 			errs := make(chan string, 8)
 			for g := range 8 {
@@ -345,7 +325,7 @@ func TestConv2DMaxPoolEveryBand(t *testing.T) {
 							}
 							want := make([]float32, 0, m*poolH*poolW)
 							for o := range m {
-								want = append(want, brutePool3x3Stride2(conv[o*outH*outW:(o+1)*outH*outW], outH, outW, poolH, poolW, pad, pad)...)
+								want = append(want, maxPool3x3Stride2Reference(conv[o*outH*outW:(o+1)*outH*outW], outH, outW, poolH, poolW, pad, pad)...)
 							}
 							for band := 1; band <= poolH; band++ {
 								poolBandBytes = 4 * m * outW * (2*band + 1)
@@ -390,7 +370,7 @@ func TestConv2DMaxPoolParallelBands(t *testing.T) {
 			for _, poolW := range []int{maxW, 17} {
 				want := make([]float32, 0, m*poolH*poolW)
 				for o := range m {
-					want = append(want, brutePool3x3Stride2(conv[o*outH*outW:(o+1)*outH*outW], outH, outW, poolH, poolW, pad, pad)...)
+					want = append(want, maxPool3x3Stride2Reference(conv[o*outH*outW:(o+1)*outH*outW], outH, outW, poolH, poolW, pad, pad)...)
 				}
 				bands := []int{1, 2, 3, 5, 8, poolH}
 				if raceEnabled {

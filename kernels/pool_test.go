@@ -7,15 +7,17 @@ import (
 	"testing"
 )
 
-// maxPool3x3Stride2Reference returns the output of MaxPool3x3Stride2 by
-// visiting every tap of every window.
-func maxPool3x3Stride2Reference(src []float32, h, w, outH, outW, pad int) []float32 {
+// maxPool3x3Stride2Reference returns the output of the plane kernels by
+// visiting every tap of every window: the maximum, with Go's max, of the
+// window's elements inside the plane, with top rows and left columns of
+// padding. MaxPool3x3Stride2 pads both by pad.
+func maxPool3x3Stride2Reference(src []float32, h, w, outH, outW, top, left int) []float32 {
 	out := make([]float32, outH*outW)
 	for i := range outH {
 		for j := range outW {
 			m := float32(math.Inf(-1))
-			for r := 2*i - pad; r <= 2*i-pad+2; r++ {
-				for c := 2*j - pad; c <= 2*j-pad+2; c++ {
+			for r := 2*i - top; r <= 2*i-top+2; r++ {
+				for c := 2*j - left; c <= 2*j-left+2; c++ {
 					if r >= 0 && r < h && c >= 0 && c < w {
 						m = max(m, src[r*w+c])
 					}
@@ -65,7 +67,7 @@ func TestMaxPool3x3Stride2MatchesReference(t *testing.T) {
 		for _, c := range maxPool3x3Stride2Cases() {
 			for _, special := range []int{0, 4} {
 				src := randomFloats(rng, c.h*c.w, special)
-				want := maxPool3x3Stride2Reference(src, c.h, c.w, c.outH, c.outW, c.pad)
+				want := maxPool3x3Stride2Reference(src, c.h, c.w, c.outH, c.outW, c.pad, c.pad)
 				dst, intact := withSentinel(c.outH * c.outW)
 				MaxPool3x3Stride2(dst, src, c.h, c.w, c.outH, c.outW, c.pad)
 				for k := range dst {

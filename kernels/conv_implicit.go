@@ -96,7 +96,7 @@ func convImplicitRows(dst []float32, ldc, first int, image imageB, weights aSour
 			for y := y0; y < y1; y++ {
 				rowBase := image.pixelOffset(y, 0)
 				for x := 0; x < p.OutW; {
-					cols := ks.convCols(p.OutW - x)
+					cols := ks.convRun(p.OutW-x, mc, kc)
 					// Every read of the kernels lies in [base, base+maxOffset+cols)
 					// for a full tile or pair, and in [base, base+maxOffset+16)
 					// for a partial one: inside padded thanks to its slack.
@@ -111,11 +111,12 @@ func convImplicitRows(dst []float32, ldc, first int, image imageB, weights aSour
 }
 
 // implicitTiles computes the tiles of one column block for the mc filters
-// of the packed A block: cols ≤ gemmNR valid pixels, or 2*gemmNR for a
-// pair of full tiles, which needs ks.convTilePair.
+// of the packed A block: cols ≤ gemmNR valid pixels, 2*gemmNR for a pair
+// of full tiles, which needs ks.convTilePair, or a multiple of 2*gemmNR,
+// which needs mc > gemmMR and ks.convTilePairPack (see convRun).
 func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, cols int, accumulate bool, ep epilogue) {
-	if cols == 2*gemmNR && mc > gemmMR && ks.convTilePairPack != nil {
-		packedTiles(ks, ws, aBlock, mc, kc, src, offsets, span, c, ldc, accumulate, ep)
+	if cols >= 2*gemmNR && cols%(2*gemmNR) == 0 && mc > gemmMR && ks.convTilePairPack != nil {
+		packedPairs(ks, ws, aBlock, mc, kc, src, offsets, span, c, ldc, cols/(2*gemmNR), accumulate, ep)
 		return
 	}
 	if cols <= gemmNR && mc > gemmMR && ks.convEdgePack != nil {
@@ -153,19 +154,32 @@ func implicitTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc in
 	}
 }
 
-// packedTiles computes implicitTiles for a pair of full tiles and more
-// than one A panel. The first panel's kernel packs the 32 columns of B
-// into ws.b as it reads them. The other panels go through the GEMM
-// driver's pairPanels on that packed copy, which is in L1. Every kernel
-// involved computes a column bit for bit as convTile does.
-func packedTiles(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc int, accumulate bool, ep epilogue) {
-	packed := ws.b[:2*gemmNR*kc]
-	ks.convTilePairPack(kc, aBlock[:gemmMR*kc], src, offsets, span, packed, c, ldc, accumulate, ep.tileBias(0), ep.act)
-	pairPanels(ks, ws, aBlock[gemmMR*kc:], mc-gemmMR, kc, packed, c[gemmMR*ldc:], ldc, accumulate, ep.rows(gemmMR))
+// packedPairs computes implicitTiles for pairs consecutive pairs of full
+// tiles and more than one A panel. The first panel's kernel packs each
+// pair's 32 columns of B into ws.b. Each later panel then runs the pair
+// kernels across all the packed pairs, so one sweep stores gemmMR rows of
+// 128*pairs contiguous bytes.
+//
+// With one pair at a time, every 128-byte store went to another filter's
+// plane. At MobileNetV2's 96×16 expansion over 112×112 pixels (96 planes
+// of 50 KB) that order was 20–30 % slower. Every kernel involved computes
+// a column bit for bit as convTile does.
+func packedPairs(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, src []float32, offsets []int, span offsetSpan, c []float32, ldc, pairs int, accumulate bool, ep epilogue) {
+	size := 2 * gemmNR * kc
+	for q := range pairs {
+		x := q * 2 * gemmNR
+		ks.convTilePairPack(kc, aBlock[:gemmMR*kc], src[x:], offsets, span, ws.b[q*size:(q+1)*size], c[x:], ldc, accumulate, ep.tileBias(0), ep.act)
+	}
+	for ir := gemmMR; ir < mc; ir += gemmMR {
+		for q := range pairs {
+			x := q * 2 * gemmNR
+			pairPanel(ks, ws, aBlock, ir, mc, kc, ws.b[q*size:(q+1)*size], c[ir*ldc+x:], ldc, accumulate, ep)
+		}
+	}
 }
 
 // packedEdgeTiles computes implicitTiles for one tile of cols ≤ gemmNR
-// columns and more than one A panel, as packedTiles does for a pair. The
+// columns and more than one A panel, as packedPairs does for pairs. The
 // first panel's edge kernel packs B into ws.b, and the packed kernels
 // compute the other panels from there, each storing its corner of C in
 // place. At SqueezeNet's stem (111 pixels per output row, 64 filters)
@@ -193,6 +207,23 @@ func (ks *kernelSet) convCols(left int) int {
 	}
 	return min(gemmNR, left)
 }
+
+// convRun returns the number of columns, out of left remaining, that the
+// next implicitTiles call for mc filters and depth kc covers: as many
+// pairs of full tiles as packedPairs keeps within pairRunBytes of packed
+// B, or convCols.
+func (ks *kernelSet) convRun(left, mc, kc int) int {
+	if left < 2*gemmNR || mc <= gemmMR || ks.convTilePairPack == nil {
+		return ks.convCols(left)
+	}
+	pairs := max(1, pairRunBytes/(2*gemmNR*kc*4))
+	return min(left/(2*gemmNR), pairs) * 2 * gemmNR
+}
+
+// pairRunBytes bounds the packed B of one packedPairs call. 32 KiB
+// measured best at MobileNetV2's 96×16 expansion, and 16 or 64 KiB were
+// 4–8 % slower. At depth 256 it allows one pair per call.
+const pairRunBytes = 32 << 10
 
 // convTiles computes a full tile with convTile, or, when cols is
 // 2*gemmNR, two side by side with convTilePair.

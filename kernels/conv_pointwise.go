@@ -148,7 +148,7 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 			}
 			c := dst[ic*n:]
 			for j := j0; j < full; {
-				cols := ks.convCols(full - j)
+				cols := ks.convRun(full-j, mc, kc)
 				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, cols, accumulate, tileEp)
 				j += cols
 			}

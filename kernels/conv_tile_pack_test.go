@@ -12,7 +12,7 @@ import (
 // kernel against its convTilePair, bit for bit, and the packed copy of B
 // against the rows it read: two panels of gemmNR columns, in the layout
 // that sgemmTilePair reads. A second A panel multiplied by the packed
-// copy must then give convTilePair's bits too, as packedTiles relies on.
+// copy must then give convTilePair's bits too, as packedPairs relies on.
 // The image, the panels, the packed buffer and C each end at a guard
 // page, or start right after one, so a read or write past them faults.
 func TestConvTilePairPackMatchesPair(t *testing.T) {
@@ -102,9 +102,10 @@ func TestConvTilePairPackChecksBounds(t *testing.T) {
 
 // TestConvPackedTilesMatchInPlace runs pointwise and 3×3 convolutions
 // through each kernel set with and without its packing pair kernel and
-// requires the same bits: packedTiles must be invisible in the results.
+// requires the same bits: packedPairs must be invisible in the results.
 // The filter counts leave no edge panel, an edge panel of each size, and
-// several A blocks; k crosses gemmKC.
+// several A blocks; k crosses gemmKC. At 40 channels a pointwise
+// convolution runs 19 pairs as packedPairs calls of 6 (pairRunBytes).
 func TestConvPackedTilesMatchInPlace(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		if impl.convTilePairPack == nil {

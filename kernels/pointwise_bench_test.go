@@ -11,6 +11,8 @@ var pointwiseLayers = []struct {
 	name       string
 	m, c, h, w int
 }{
+	{"mobilenet_project_16x32x112x112", 16, 32, 112, 112},
+	{"mobilenet_expand_96x16x112x112", 96, 16, 112, 112},
 	{"mobilenet_expand_144x24x56x56", 144, 24, 56, 56},
 	{"mobilenet_project_96x576x14x14", 96, 576, 14, 14},
 	{"mobilenet_expand_960x160x7x7", 960, 160, 7, 7},

@@ -241,18 +241,23 @@ func macroKernel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, nc, kc 
 // through edgeTile, one panel at a time.
 func pairPanels(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, mc, kc int, bPanels, c []float32, ldc int, accumulate bool, ep epilogue) {
 	for ir := 0; ir < mc; ir += gemmMR {
-		mr := min(gemmMR, mc-ir)
-		aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
-		if mr == gemmMR {
-			ks.sgemmTilePair(kc, aPanel, bPanels, c[ir*ldc:], ldc, accumulate, ep.tileBias(ir), ep.act)
-			continue
-		}
-		if ks.sgemmTilePairRows != nil {
-			ks.sgemmTilePairRows(kc, aPanel, bPanels, c[ir*ldc:], ldc, accumulate, ep.cornerBias(ir, mr), ep.act, mr)
-			continue
-		}
-		edgeTile(ks, ws, aPanel, bPanels[:gemmNR*kc], kc, c[ir*ldc:], ldc, ir, mr, gemmNR, accumulate, ep)
-		edgeTile(ks, ws, aPanel, bPanels[gemmNR*kc:], kc, c[ir*ldc+gemmNR:], ldc, ir, mr, gemmNR, accumulate, ep)
+		pairPanel(ks, ws, aBlock, ir, mc, kc, bPanels, c[ir*ldc:], ldc, accumulate, ep)
+	}
+}
+
+// pairPanel computes the pair of tiles of the A panel at row ir of the
+// mc-row block aBlock, storing at c[0], which is row ir of the block.
+func pairPanel(ks *kernelSet, ws *gemmWorkspace, aBlock []float32, ir, mc, kc int, bPanels, c []float32, ldc int, accumulate bool, ep epilogue) {
+	mr := min(gemmMR, mc-ir)
+	aPanel := aBlock[ir*kc : (ir+gemmMR)*kc]
+	switch {
+	case mr == gemmMR:
+		ks.sgemmTilePair(kc, aPanel, bPanels, c, ldc, accumulate, ep.tileBias(ir), ep.act)
+	case ks.sgemmTilePairRows != nil:
+		ks.sgemmTilePairRows(kc, aPanel, bPanels, c, ldc, accumulate, ep.cornerBias(ir, mr), ep.act, mr)
+	default:
+		edgeTile(ks, ws, aPanel, bPanels[:gemmNR*kc], kc, c, ldc, ir, mr, gemmNR, accumulate, ep)
+		edgeTile(ks, ws, aPanel, bPanels[gemmNR*kc:], kc, c[gemmNR:], ldc, ir, mr, gemmNR, accumulate, ep)
 	}
 }
 

@@ -301,8 +301,9 @@ func TestPairSweepMaxPoolMatchesUnpacked(t *testing.T) {
 
 // TestPairSweepConcurrent runs different convolutions from several
 // goroutines at once, each on 2 threads, and requires the bits each gives
-// alone without the packing pair kernel. Run under -race it checks that
-// the workspaces of concurrent calls stay apart.
+// alone without the packing pair kernel, so calls that shared a workspace
+// would give wrong bits. -race sees only the Go side, not the assembly's
+// writes.
 func TestPairSweepConcurrent(t *testing.T) {
 	defer SetThreads(0)
 	if impl.convTilePairPack == nil {

@@ -11,8 +11,8 @@ import "fmt"
 // layer's time.
 type PackedWeights struct {
 	m, k   int
-	blocks []float32 // for each kc block, for each mc block: its panels
-	starts [][]int   // starts[pc/gemmKC][ic/gemmMC] indexes blocks
+	blocks []float32 // for each kc block: its panels of gemmMR rows, top to bottom
+	starts []int     // starts[pc/gemmKC] indexes the first panel of that kc block
 }
 
 // PackWeights packs the row-major m×k matrix weights for Conv2DPacked.
@@ -24,29 +24,27 @@ func PackWeights(weights []float32, m, k int) *PackedWeights {
 	pw := &PackedWeights{m: m, k: k}
 	total := 0
 	for pc := 0; pc < k; pc += gemmKC {
-		kc := min(gemmKC, k-pc)
-		var starts []int
-		for ic := 0; ic < m; ic += gemmMC {
-			starts = append(starts, total)
-			total += roundUp(min(gemmMC, m-ic), gemmMR) * kc
-		}
-		pw.starts = append(pw.starts, starts)
+		pw.starts = append(pw.starts, total)
+		total += roundUp(m, gemmMR) * min(gemmKC, k-pc)
 	}
 	pw.blocks = make([]float32, total)
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		for ic := 0; ic < m; ic += gemmMC {
 			mc := min(gemmMC, m-ic)
-			start := pw.starts[pc/gemmKC][ic/gemmMC]
+			start := pw.starts[pc/gemmKC] + ic*kc
 			packA(pw.blocks[start:start+roundUp(mc, gemmMR)*kc], weights, k, false, ic, mc, pc, kc, 1)
 		}
 	}
 	return pw
 }
 
-// block returns the packed mc×kc block of A at row ic, column pc.
+// block returns the packed mc×kc block of A at row ic, column pc. ic
+// must be a multiple of gemmMR. The panels of one kc block lie top to
+// bottom and only the last may be partial, so any run of whole panels is
+// a block, and a band of threads may start at any panel.
 func (pw *PackedWeights) block(ic, pc, mc, kc int) []float32 {
-	start := pw.starts[pc/gemmKC][ic/gemmMC]
+	start := pw.starts[pc/gemmKC] + ic*kc
 	return pw.blocks[start : start+roundUp(mc, gemmMR)*kc]
 }
 
@@ -82,11 +80,11 @@ func (s aSource) block(ws *gemmWorkspace, ic, mc, pc, kc int) []float32 {
 }
 
 // rows returns the A made of the rows from i0 on, which for prepacked
-// weights must be a multiple of gemmMC, where their blocks start.
+// weights must be a multiple of gemmMR, where their panels start.
 func (s aSource) rows(i0 int) aSource {
 	if s.packed != nil {
-		if i0%gemmMC != 0 {
-			panic("kernels: band of prepacked weights not aligned to a block")
+		if i0%gemmMR != 0 {
+			panic("kernels: band of prepacked weights not aligned to a panel")
 		}
 		s.row0 += i0
 		return s

@@ -54,3 +54,43 @@ func TestConv2DPackedRejectsOtherShapes(t *testing.T) {
 	p := convCase{m: 2, c: 1, h: 4, w: 4, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1}.params()
 	Conv2DPacked(make([]float32, 8), make([]float32, 16), PackWeights(make([]float32, 2*8), 2, 8), nil, p, NoActivation)
 }
+
+// TestConv2DPackedRowBands checks that prepacked weights split into bands
+// of filters that start inside a block of gemmMC rows give the one-thread
+// bits. The layers have more filters than pixels, so splitGemm splits
+// their rows: 800 filters on 3 threads make bands from rows 264 and 534,
+// neither a multiple of gemmMC, and 300 taps make two kc blocks.
+func TestConv2DPackedRowBands(t *testing.T) {
+	defer SetThreads(0)
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(73, 74))
+		cases := []convCase{
+			{m: 800, c: 300, h: 5, w: 7, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, bias: true, relu: true},
+			{m: 1000, c: 64, h: 13, w: 13, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, relu: true},
+			{m: 400, c: 48, h: 7, w: 7, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 1, pt: 1, pl: 1, pb: 1, pr: 1, bias: true},
+		}
+		for _, tc := range cases {
+			p := tc.params()
+			src := randomFloats(rng, p.Channels*p.Height*p.Width, 0)
+			weights := PackWeights(randomFloats(rng, tc.m*p.k(), 0), tc.m, p.k())
+			var bias []float32
+			if tc.bias {
+				bias = randomFloats(rng, tc.m, 0)
+			}
+			n := p.OutH * p.OutW
+			SetThreads(1)
+			want := make([]float32, tc.m*n)
+			Conv2DPacked(want, src, weights, bias, p, tc.activation())
+			for _, threads := range []int{2, 3, 5} {
+				SetThreads(threads)
+				got := make([]float32, tc.m*n)
+				Conv2DPacked(got, src, weights, bias, p, tc.activation())
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v threads=%d: output %d = %v, one thread gives %v", tc, threads, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}

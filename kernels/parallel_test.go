@@ -45,6 +45,9 @@ func TestSplitGemm(t *testing.T) {
 		{512, 512, 512, 2, 2, true},
 		{512, 512, 512, 1, 1, false},
 		{512, 40, 4096, 4, 4, false},
+		{1000, 169, 512, 2, 2, false},
+		{169, 1000, 512, 2, 2, true},
+		{1000, 40, 512, 2, 2, false},
 		{8, 40, 1 << 20, 4, 1, false},
 	}
 	for _, tc := range cases {

@@ -90,13 +90,7 @@ func (j *gemmJob[S]) Piece(part int) {
 		gemmBlocked(j.m, j1-j0, j.k, j.a, j.src, j0, j.beta, j.c[j0:], j.ldc, j.ep)
 		return
 	}
-	// Prepacked A is blocked at multiples of gemmMC rows, so its bands
-	// start at such a multiple.
-	unit := gemmMR
-	if j.a.packed != nil {
-		unit = gemmMC
-	}
-	i0, i1 := bandBounds(j.m, j.parts, unit, part)
+	i0, i1 := bandBounds(j.m, j.parts, gemmMR, part)
 	gemmBlocked(i1-i0, j.n, j.k, j.a.rows(i0), j.src, 0, j.beta, j.c[i0*j.ldc:], j.ldc, j.ep.rows(i0))
 }
 
@@ -138,20 +132,24 @@ const minParallelWork = 1 << 20
 const minParallelStream = 1 << 18
 
 // splitGemm decides how many bands of C to compute in parallel and
-// whether the bands split the columns (alongN) or the rows. Columns are
-// preferred, because each band then packs only its own part of B; rows
-// are split when C is too narrow to give every band a few tiles.
+// whether the bands split the columns (alongN) or the rows. A band of
+// columns reads all of A and a band of rows packs all of B, so the split
+// goes along the larger of m and n, as long as every band gets a few
+// tiles. SqueezeNet's classifier (m=1000, n=169, k=512) took 640 µs on
+// two threads split by columns and 530 µs split by rows (Intel Xeon).
 func splitGemm(m, n, k, threads int) (parts int, alongN bool) {
 	work := float64(m) * float64(n) * float64(k)
 	parts = min(threads, int(work/minParallelWork))
 	if parts <= 1 {
 		return 1, false
 	}
-	if n >= parts*4*gemmNR {
-		return parts, true
-	}
-	if m >= parts*2*gemmMR {
+	colsFit := n >= parts*4*gemmNR
+	rowsFit := m >= parts*2*gemmMR
+	switch {
+	case rowsFit && (m > n || !colsFit):
 		return parts, false
+	case colsFit:
+		return parts, true
 	}
 	return 1, false
 }

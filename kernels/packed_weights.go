@@ -30,19 +30,15 @@ func PackWeights(weights []float32, m, k int) *PackedWeights {
 	pw.blocks = make([]float32, total)
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
-		for ic := 0; ic < m; ic += gemmMC {
-			mc := min(gemmMC, m-ic)
-			start := pw.starts[pc/gemmKC] + ic*kc
-			packA(pw.blocks[start:start+roundUp(mc, gemmMR)*kc], weights, k, false, ic, mc, pc, kc, 1)
-		}
+		start := pw.starts[pc/gemmKC]
+		packA(pw.blocks[start:start+roundUp(m, gemmMR)*kc], weights, k, false, 0, m, pc, kc, 1)
 	}
 	return pw
 }
 
-// block returns the packed mc×kc block of A at row ic, column pc. ic
-// must be a multiple of gemmMR. The panels of one kc block lie top to
-// bottom and only the last may be partial, so any run of whole panels is
-// a block, and a band of threads may start at any panel.
+// block returns the packed mc×kc block of A at row ic, a multiple of
+// gemmMR, and column pc. Only the last panel of a kc block may be
+// partial, so a thread's band of rows may start at any panel.
 func (pw *PackedWeights) block(ic, pc, mc, kc int) []float32 {
 	start := pw.starts[pc/gemmKC] + ic*kc
 	return pw.blocks[start : start+roundUp(mc, gemmMR)*kc]
@@ -84,7 +80,7 @@ func (s aSource) block(ws *gemmWorkspace, ic, mc, pc, kc int) []float32 {
 func (s aSource) rows(i0 int) aSource {
 	if s.packed != nil {
 		if i0%gemmMR != 0 {
-			panic("kernels: band of prepacked weights not aligned to a panel")
+			panic(fmt.Sprintf("kernels: band of prepacked weights starts at row %d, not a multiple of %d", i0, gemmMR))
 		}
 		s.row0 += i0
 		return s

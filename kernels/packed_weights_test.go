@@ -55,11 +55,10 @@ func TestConv2DPackedRejectsOtherShapes(t *testing.T) {
 	Conv2DPacked(make([]float32, 8), make([]float32, 16), PackWeights(make([]float32, 2*8), 2, 8), nil, p, NoActivation)
 }
 
-// TestConv2DPackedRowBands checks that prepacked weights split into bands
-// of filters that start inside a block of gemmMC rows give the one-thread
-// bits. The layers have more filters than pixels, so splitGemm splits
-// their rows: 800 filters on 3 threads make bands from rows 264 and 534,
-// neither a multiple of gemmMC, and 300 taps make two kc blocks.
+// TestConv2DPackedRowBands checks that bands of prepacked filters that
+// start inside a block of gemmMC rows give the one-thread bits. With more
+// filters than pixels splitGemm splits rows: 800 filters on 3 threads
+// start bands at rows 264 and 534, and 300 taps make two kc blocks.
 func TestConv2DPackedRowBands(t *testing.T) {
 	defer SetThreads(0)
 	forEachImpl(t, func(t *testing.T) {

@@ -20,6 +20,10 @@ type arena struct {
 	slots   []*Tensor // per value: its tensor during the run
 	args    []*Tensor // the inputs of the current node
 	outs    []*Tensor // the outputs of the current node
+
+	// direct is, per graph output, the caller's tensor that this run
+	// computes the output into, or nil when the output is in slots.
+	direct []*Tensor
 }
 
 // newArena allocates an arena for p.
@@ -32,6 +36,7 @@ func (p *plan) newArena() *arena {
 		slots:   make([]*Tensor, len(p.place)),
 		args:    make([]*Tensor, p.maxInputs),
 		outs:    make([]*Tensor, p.maxOutputs),
+		direct:  make([]*Tensor, len(p.writable)),
 	}
 	for id, place := range p.place {
 		t := p.types[id]
@@ -39,15 +44,9 @@ func (p *plan) newArena() *arena {
 		case placeKnown:
 			a.slots[id] = p.known[id]
 		case placeArena:
-			n, _ := NumElements(t.Shape) // checked when the plan was built
 			h := &a.headers[id]
 			h.Shape, h.DType = t.Shape, t.DType
-			off := p.offset[id]
-			if t.DType == Int64 {
-				h.Int64 = a.ints[off : off+n : off+n]
-			} else {
-				h.Data = a.floats[off : off+n : off+n]
-			}
+			p.bindArena(a, id)
 			a.slots[id] = h
 		case placeShared:
 			h := &a.headers[id]
@@ -56,6 +55,19 @@ func (p *plan) newArena() *arena {
 		}
 	}
 	return a
+}
+
+// bindArena points the header of value id, placed in the arena, at its
+// elements in a.
+func (p *plan) bindArena(a *arena, id int) {
+	n, _ := NumElements(p.types[id].Shape) // checked when the plan was built
+	h := &a.headers[id]
+	off := p.offset[id]
+	if h.DType == Int64 {
+		h.Int64 = a.ints[off : off+n : off+n]
+	} else {
+		h.Data = a.floats[off : off+n : off+n]
+	}
 }
 
 // alignedFloats returns n zeroed float32s whose first element is 64-byte
@@ -85,18 +97,88 @@ func (m *Model) takeArena(p *plan, given []*Tensor) *arena {
 	return a
 }
 
-// runPlanned executes p on the graph inputs given, in graph order. On
-// success the arena's slots contain every value. The caller reads the
-// graph outputs and then returns the arena with p.release.
-func (m *Model) runPlanned(p *plan, given []*Tensor) (*arena, error) {
+// runPlanned executes p on the graph inputs given, in graph order. When
+// into is not nil and writeIntoCaller allows it, each graph output k that
+// p marks writable is computed straight into into(k) and listed in
+// a.direct. On success the arena's slots contain every other value. The
+// caller reads the graph outputs and then returns the arena with
+// p.release.
+func (m *Model) runPlanned(p *plan, given []*Tensor, into func(k int) *Tensor) (*arena, error) {
 	a := m.takeArena(p, given)
-	for _, step := range p.steps {
-		if err := m.runStep(p, a, step); err != nil {
-			p.release(a)
-			return nil, err
+	if into != nil && m.writeIntoCaller(p, given, into) {
+		for k, ok := range p.writable {
+			if ok {
+				t, id := into(k), m.outputIDs[k]
+				a.direct[k] = t
+				a.headers[id].Data, a.headers[id].Int64 = t.Data, t.Int64
+			}
 		}
 	}
+
+	var err error
+	for _, step := range p.steps {
+		if err = m.runStep(p, a, step); err != nil {
+			break
+		}
+	}
+
+	// The arena goes back to the free list with its own elements.
+	for k, t := range a.direct {
+		if t != nil {
+			p.bindArena(a, m.outputIDs[k])
+		}
+	}
+	if err != nil {
+		p.release(a)
+		return nil, err
+	}
 	return a, nil
+}
+
+// writeIntoCaller reports whether a run of p may compute graph outputs
+// straight into the caller's tensors into(k). Each must have its output's
+// type and shape, so that no such error can come after the run started.
+// None may share memory with another or with an input, because a layer
+// could then overwrite an input that a later layer reads.
+func (m *Model) writeIntoCaller(p *plan, given []*Tensor, into func(k int) *Tensor) bool {
+	for k, id := range m.outputIDs {
+		t, want := into(k), p.types[id]
+		if t == nil || t.Validate() != nil || t.DType != want.DType || !slices.Equal(t.Shape, want.Shape) {
+			return false
+		}
+		for _, in := range given {
+			if sharesMemory(t, in) {
+				return false
+			}
+		}
+		for j := range k {
+			if sharesMemory(t, into(j)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sharesMemory reports whether the elements of a and b overlap.
+func sharesMemory(a, b *Tensor) bool {
+	alo, ahi := elementRange(a)
+	blo, bhi := elementRange(b)
+	return alo < bhi && blo < ahi
+}
+
+// elementRange returns the addresses of the first byte of t's elements
+// and of the byte after them, equal when t has none.
+func elementRange(t *Tensor) (lo, hi uintptr) {
+	if len(t.Data) > 0 {
+		lo = uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+		return lo, lo + uintptr(len(t.Data))*4
+	}
+	if len(t.Int64) > 0 {
+		lo = uintptr(unsafe.Pointer(unsafe.SliceData(t.Int64)))
+		return lo, lo + uintptr(len(t.Int64))*8
+	}
+	return 0, 0
 }
 
 // runStep executes one step of a plan.
@@ -176,5 +258,6 @@ func (p *plan) release(a *arena) {
 	}
 	clear(a.args)
 	clear(a.outs)
+	clear(a.direct)
 	p.arenas.Put(a)
 }

@@ -70,7 +70,36 @@ func (m *Model) placeValues(p *plan) error {
 		mp.release(i)
 	}
 	mp.layout()
+	mp.markWritableOutputs()
 	return nil
+}
+
+// markWritableOutputs sets p.writable for each graph output that one
+// layer computes into an arena buffer of its own: no view, in-place
+// result or joined Concat shares its elements, and the model lists it
+// once. Pointing that one header at the caller's tensor then redirects
+// every write and read of the value.
+func (mp *memoryPlanner) markWritableOutputs() {
+	m := mp.m
+	mp.p.writable = make([]bool, len(m.outputIDs))
+	for k, id := range m.outputIDs {
+		listed := 0
+		for _, other := range m.outputIDs {
+			if other == id {
+				listed++
+			}
+		}
+		if mp.p.place[id] != placeArena || listed != 1 {
+			continue
+		}
+		sharers := 0
+		for _, s := range mp.storageOf {
+			if s == mp.storageOf[id] {
+				sharers++
+			}
+		}
+		mp.p.writable[k] = sharers == 1
+	}
 }
 
 func (mp *memoryPlanner) newStorage(writable bool, buf, lastRead int) int {

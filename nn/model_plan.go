@@ -71,6 +71,10 @@ type plan struct {
 	floatSize, intSize, scratchSize int
 	maxInputs, maxOutputs           int
 
+	// writable is set for each graph output, in graph order, that a run
+	// may compute straight into the caller's tensor (see directOutputs).
+	writable []bool
+
 	// arenas contains the buffers of runs that have finished, for reuse.
 	// It keeps them as long as the plan lives: as many arenas as runs
 	// of the plan have ever been in flight at once.

@@ -34,7 +34,7 @@ func (m *Model) Profile(inputs map[string]*Tensor, runs int) ([]NodeTime, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.run(given, func(int, *Tensor, bool) error { return nil }); err != nil {
+	if err := m.run(given, nil, func(int, *Tensor, bool) error { return nil }); err != nil {
 		return nil, err
 	}
 	p, err := m.planFor(given)

@@ -23,7 +23,7 @@ func (m *Model) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
 		return nil, err
 	}
 	outputs := make(map[string]*Tensor, len(m.outputs))
-	err = m.run(given, func(k int, t *Tensor, owned bool) error {
+	err = m.run(given, nil, func(k int, t *Tensor, owned bool) error {
 		if !owned {
 			t = copyWithShape(t, t.Shape)
 		}
@@ -36,10 +36,17 @@ func (m *Model) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
 	return outputs, nil
 }
 
-// RunInto executes the model like Run but copies each graph output into
+// RunInto executes the model like Run but writes each graph output into
 // the tensor of the same name in outputs, which must have the output's
 // element type and shape. Once the model has a plan for the input shapes,
 // and when every layer implements IntoLayer, RunInto allocates nothing.
+//
+// With a plan, the layer that produces an output computes it straight
+// into the caller's tensor where it can, so that a large output is not
+// written twice. That needs output tensors that share no memory with each other
+// or with the inputs; otherwise the outputs are copied after the run. If
+// RunInto returns an error, the contents of the output tensors are
+// undefined.
 func (m *Model) RunInto(outputs, inputs map[string]*Tensor) error {
 	var buf [4]*Tensor
 	given, err := m.givenInputs(inputs, buf[:0])
@@ -51,7 +58,8 @@ func (m *Model) RunInto(outputs, inputs map[string]*Tensor) error {
 			return fmt.Errorf("outputs has no tensor for graph output %q", out.Name)
 		}
 	}
-	return m.run(given, func(k int, t *Tensor, _ bool) error {
+	into := func(k int) *Tensor { return outputs[m.outputs[k].Name] }
+	return m.run(given, into, func(k int, t *Tensor, _ bool) error {
 		return copyOutput(m.outputs[k].Name, outputs[m.outputs[k].Name], t)
 	})
 }
@@ -71,9 +79,10 @@ func (m *Model) Predict(x *Tensor) (*Tensor, error) {
 }
 
 // PredictInto runs a model with one required input and one output on x and
-// copies the output into y, which must have the output's element type and
+// writes the output into y, which must have the output's element type and
 // shape, such as the shape Predict returns for an input of x's shape. It
-// allocates nothing under the conditions of RunInto.
+// allocates nothing under the conditions of RunInto, and like RunInto it
+// computes the output straight into y when y shares no memory with x.
 func (m *Model) PredictInto(y, x *Tensor) error {
 	if _, err := m.predictInput(); err != nil {
 		return err
@@ -90,7 +99,8 @@ func (m *Model) PredictInto(y, x *Tensor) error {
 		}
 		given = append(given, t)
 	}
-	return m.run(given, func(_ int, t *Tensor, _ bool) error {
+	into := func(int) *Tensor { return y }
+	return m.run(given, into, func(_ int, t *Tensor, _ bool) error {
 		return copyOutput(m.outputs[0].Name, y, t)
 	})
 }
@@ -166,18 +176,25 @@ type outputFunc func(k int, t *Tensor, owned bool) error
 // output to emit. It uses the plan for the input shapes and builds one by
 // type inference if it can. Otherwise it runs every layer with Forward
 // and builds the plan from the types that this run produced.
-func (m *Model) run(given []*Tensor, emit outputFunc) error {
+//
+// When into is not nil, into(k) is the caller's tensor for graph output
+// k, and a planned run may compute the output straight into it instead of
+// passing it to emit (see writeIntoCaller).
+func (m *Model) run(given []*Tensor, into func(k int) *Tensor, emit outputFunc) error {
 	p, err := m.planFor(given)
 	if err != nil {
 		return err
 	}
 	if p != nil {
-		a, err := m.runPlanned(p, given)
+		a, err := m.runPlanned(p, given, into)
 		if err != nil {
 			return err
 		}
 		defer p.release(a)
 		for k, id := range m.outputIDs {
+			if a.direct[k] != nil {
+				continue
+			}
 			if err := emit(k, a.slots[id], false); err != nil {
 				return err
 			}

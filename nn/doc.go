@@ -42,7 +42,10 @@
 //
 // Once a plan exists for the input shapes, PredictInto and RunInto
 // allocate nothing when every layer implements IntoLayer and the kernels
-// they call allocate nothing. Run and Predict allocate their outputs. A
+// they call allocate nothing. They compute each output that one layer
+// writes on its own straight into the caller's tensor, unless the
+// caller's tensors share memory with each other or with the inputs. Run
+// and Predict allocate their outputs. A
 // plan keeps its arenas, including across garbage collections, for as
 // long as the model lives: as many as runs of that plan were ever in
 // flight at once.

@@ -206,3 +206,47 @@ func TestDirectOutputKinds(t *testing.T) {
 		})
 	}
 }
+
+// passThrough is a Forward-only layer that returns its input tensor as
+// its output, which the Layer contract allows.
+type passThrough struct{}
+
+func (passThrough) Name() string   { return "pass" }
+func (passThrough) OpType() string { return "PassThrough" }
+func (passThrough) Forward(inputs []*Tensor) ([]*Tensor, error) {
+	return []*Tensor{inputs[0]}, nil
+}
+
+// TestDirectOutputReturnedByForward passes a graph output through a layer
+// that returns it as a second output. Computed into the caller's tensor,
+// the first output's arena buffer would stay unwritten, and the second
+// output would be copied from it.
+func TestDirectOutputReturnedByForward(t *testing.T) {
+	m, err := NewModel(Graph{
+		Inputs:  []ValueInfo{{Name: "x", Shape: []int{4}}},
+		Outputs: []ValueInfo{{Name: "y"}, {Name: "z"}},
+		Nodes: []Node{
+			{Layer: Relu{NodeName: "relu"}, Inputs: []string{"x"}, Outputs: []string{"y"}},
+			{Layer: passThrough{}, Inputs: []string{"y"}, Outputs: []string{"z"}},
+		},
+	})
+	if err != nil {
+		t.Fatalf("NewModel: %v", err)
+	}
+	y, _ := New(4)
+	z, _ := New(4)
+	for run := range 3 { // the first run builds the plan
+		f := float32(run + 1)
+		x := mustTensor(t, []float32{-1, f, -3, 2 * f}, 4)
+		if err := m.RunInto(map[string]*Tensor{"y": y, "z": z}, map[string]*Tensor{"x": x}); err != nil {
+			t.Fatal(err)
+		}
+		want := []float32{0, f, 0, 2 * f}
+		if !slices.Equal(y.Data, want) {
+			t.Errorf("run %d: y = %v, want %v", run, y.Data, want)
+		}
+		if !slices.Equal(z.Data, want) {
+			t.Errorf("run %d: z = %v, want %v", run, z.Data, want)
+		}
+	}
+}

@@ -78,11 +78,25 @@ func (m *Model) placeValues(p *plan) error {
 // layer computes into an arena buffer of its own: no view, in-place
 // result or joined Concat shares its elements, and the model lists it
 // once. Pointing that one header at the caller's tensor then redirects
-// every write and read of the value.
+// every write and read of the value. A layer run with Forward may return
+// its input's header as its output, which would then be emitted from the
+// arena after the run restores the header, so no such layer may read the
+// value.
 func (mp *memoryPlanner) markWritableOutputs() {
 	m := mp.m
 	mp.p.writable = make([]bool, len(m.outputIDs))
+	readByForward := make(map[int]bool)
+	for _, step := range mp.p.steps {
+		if step.kind == stepForward {
+			for _, id := range m.nodeInputs[step.node] {
+				readByForward[id] = true
+			}
+		}
+	}
 	for k, id := range m.outputIDs {
+		if readByForward[id] {
+			continue
+		}
 		listed := 0
 		for _, other := range m.outputIDs {
 			if other == id {

@@ -43,10 +43,12 @@ func (m *Model) Run(inputs map[string]*Tensor) (map[string]*Tensor, error) {
 //
 // With a plan, the layer that produces an output computes it straight
 // into the caller's tensor where it can, so that a large output is not
-// written twice. That needs output tensors that share no memory with each other
-// or with the inputs; otherwise the outputs are copied after the run. If
-// RunInto returns an error, the contents of the output tensors are
-// undefined.
+// written twice. That needs output tensors that share no memory with each
+// other or with the inputs. Otherwise the outputs are copied after the
+// run in the graph's order, so an output copied over an input's memory
+// changes a later output that reads that memory, such as a view of the
+// input. If RunInto returns an error, the contents of the output tensors
+// are undefined.
 func (m *Model) RunInto(outputs, inputs map[string]*Tensor) error {
 	var buf [4]*Tensor
 	given, err := m.givenInputs(inputs, buf[:0])

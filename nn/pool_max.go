@@ -128,7 +128,7 @@ func (p MaxPool) ForwardInto(outputs, inputs []*Tensor, scratch []float32) error
 	switch {
 	case isPool2x2Stride2(win):
 		h, w := win.axes[0].in, win.axes[1].in
-		maxPool2x2Stride2(y, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out, scratch)
+		kernels.MaxPool2x2Stride2Planes(y, x.Data, planes, h, w, win.axes[0].out, win.axes[1].out)
 	case isPool3x3Stride2(win):
 		maxPool3x3Stride2(y, x.Data, planes, win)
 	default:
@@ -152,20 +152,17 @@ func (p MaxPool) resolve(xShape []int, buf *windowBuffer) (window, error) {
 }
 
 // maxPoolScratchSize returns the scratch elements that the path without
-// Indices needs for win. An empty output and the 3×3 stride-2 path need
-// none, and the 2×2 stride-2 path needs 2*outW. Other windows need one
-// input row of partial maxima and the buffers of a rowPooler for the last
-// axis.
+// Indices needs for win. An empty output and the 2×2 and 3×3 stride-2
+// paths, which borrow their buffers in package kernels, need none. Other
+// windows need one input row of partial maxima and the buffers of a
+// rowPooler for the last axis.
 func maxPoolScratchSize[L Layer](l L, win window) (int, error) {
 	for _, a := range win.axes {
 		if a.out == 0 {
 			return 0, nil
 		}
 	}
-	if isPool2x2Stride2(win) {
-		return 2 * win.axes[1].out, nil
-	}
-	if isPool3x3Stride2(win) {
+	if isPool2x2Stride2(win) || isPool3x3Stride2(win) {
 		return 0, nil
 	}
 	last := win.axes[len(win.axes)-1]
@@ -194,23 +191,6 @@ func isPool2x2Stride2(win window) bool {
 		}
 	}
 	return true
-}
-
-// maxPool2x2Stride2 pools each pair of input rows into one output row: the
-// vertical maximum goes to a scratch row of 2*outW elements, whose
-// adjacent pairs give the output.
-func maxPool2x2Stride2(y, x []float32, planes, h, w, outH, outW int, scratch []float32) {
-	scratch = scratch[:2*outW]
-	for plane := 0; plane < planes; plane++ {
-		in := x[plane*h*w : (plane+1)*h*w]
-		out := y[plane*outH*outW : (plane+1)*outH*outW]
-		for oh := 0; oh < outH; oh++ {
-			top := in[2*oh*w : 2*oh*w+2*outW]
-			bottom := in[(2*oh+1)*w : (2*oh+1)*w+2*outW]
-			kernels.MaxRows(scratch, top, bottom)
-			kernels.MaxPairs(out[oh*outW:(oh+1)*outW], scratch)
-		}
-	}
 }
 
 // isPool3x3Stride2 reports whether kernels.MaxPool3x3Stride2 computes

@@ -135,11 +135,11 @@ func TestMaxPool2x2Stride2PlanesEmpty(t *testing.T) {
 
 // checkPooledBits fails the test at the first element of got whose bits
 // differ from want's.
-func checkPooledBits(t *testing.T, what string, got, want []float32) {
+func checkPooledBits(t *testing.T, label string, got, want []float32) {
 	t.Helper()
 	for i := range got {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: output %d = %v, want %v", what, i, got[i], want[i])
+			t.Fatalf("%s: output %d = %v, want %v", label, i, got[i], want[i])
 		}
 	}
 }

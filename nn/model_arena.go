@@ -140,10 +140,13 @@ func (m *Model) runPlanned(p *plan, given []*Tensor, into func(k int) *Tensor) (
 // type and shape, so that no such error can come after the run started.
 // None may share memory with another or with an input, because a layer
 // could then overwrite an input that a later layer reads.
+//
+// NOTE: initializers are not checked. NewModel keeps the caller's weight
+// tensors, so an output tensor laid over one is written during the run.
 func (m *Model) writeIntoCaller(p *plan, given []*Tensor, into func(k int) *Tensor) bool {
 	for k, id := range m.outputIDs {
 		t, want := into(k), p.types[id]
-		if t == nil || t.Validate() != nil || t.DType != want.DType || !slices.Equal(t.Shape, want.Shape) {
+		if checkOutputTensor(m.outputs[k].Name, t, want.DType, want.Shape) != nil {
 			return false
 		}
 		for _, in := range given {

@@ -72,7 +72,8 @@ type plan struct {
 	maxInputs, maxOutputs           int
 
 	// writable is set for each graph output, in graph order, that a run
-	// may compute straight into the caller's tensor (see directOutputs).
+	// may compute straight into the caller's tensor (see
+	// markWritableOutputs and writeIntoCaller).
 	writable []bool
 
 	// arenas contains the buffers of runs that have finished, for reuse.

@@ -299,17 +299,26 @@ func (m *Model) runForward(given []*Tensor, record *valueTypes) ([]*Tensor, erro
 // copyOutput copies the graph output src into dst, which must have its
 // element type and shape.
 func copyOutput(name string, dst, src *Tensor) error {
+	if err := checkOutputTensor(name, dst, src.DType, src.Shape); err != nil {
+		return err
+	}
+	copy(dst.Data, src.Data)
+	copy(dst.Int64, src.Int64)
+	return nil
+}
+
+// checkOutputTensor returns an error unless dst is a valid tensor of the
+// element type and shape of graph output name.
+func checkOutputTensor(name string, dst *Tensor, dtype DType, shape []int) error {
 	if dst == nil {
 		return fmt.Errorf("output %q: tensor is nil", name)
 	}
 	if err := dst.Validate(); err != nil {
 		return fmt.Errorf("output %q: %w", name, err)
 	}
-	if dst.DType != src.DType || !slices.Equal(dst.Shape, src.Shape) {
-		return fmt.Errorf("output %q: got a %v tensor of shape %v to fill, want %v of shape %v", name, dst.DType, dst.Shape, src.DType, src.Shape)
+	if dst.DType != dtype || !slices.Equal(dst.Shape, shape) {
+		return fmt.Errorf("output %q: got a %v tensor of shape %v to fill, want %v of shape %v", name, dst.DType, dst.Shape, dtype, shape)
 	}
-	copy(dst.Data, src.Data)
-	copy(dst.Int64, src.Int64)
 	return nil
 }
 

@@ -9,7 +9,7 @@ import (
 // Pointwise convolutions read tiles across image rows and copy only the
 // last partial tile. The cases cover pixel counts below, at and just past
 // multiples of 16, and channel and filter counts past one GEMM block, on 1
-// and several threads.
+// and several threads, split into bands of columns or of filters.
 func TestConvPointwiseMatchesDirect(t *testing.T) {
 	defer SetThreads(0)
 	forEachImpl(t, func(t *testing.T) {
@@ -22,6 +22,9 @@ func TestConvPointwiseMatchesDirect(t *testing.T) {
 				{3, 257, 1, 16}, {145, 9, 2, 9}, {64, 64, 56, 56}, {100, 40, 13, 13},
 				// From 256 filters, kernel sets with a pair kernel pack the image.
 				{256, 20, 7, 7}, {301, 33, 5, 9},
+				// On several threads these split into bands of filters,
+				// the last one ending in a partial panel.
+				{100, 120, 14, 14}, {320, 200, 7, 7},
 			} {
 				for _, flags := range [][2]bool{{false, false}, {true, true}} {
 					runConvCase(t, rng, convCase{m: s.m, c: s.c, h: s.h, w: s.w, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, bias: flags[0], relu: flags[1]})

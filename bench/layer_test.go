@@ -44,8 +44,9 @@ func TestLayersRun(t *testing.T) {
 // single-layer model, writing into an output allocated once, as a server
 // would: with Predict, every call allocates a fresh output, and the
 // garbage collector then competes with the kernels for the cores. Run it
-// with -cpu 1,2 to set the thread count: the kernels use GOMAXPROCS
-// goroutines.
+// with -cpu 1, then with -cpu 2, to set the thread count: the kernels use
+// GOMAXPROCS goroutines. A list such as -cpu 1,2 runs the sub-benchmarks of
+// its first entry at its last entry's GOMAXPROCS (https://go.dev/issue/49980).
 func BenchmarkLayer(b *testing.B) {
 	for _, l := range readLayersOrSkip(b) {
 		model, x, err := l.Load()

@@ -12,9 +12,9 @@
 //     the bandwidth ceiling of ReLU, MaxRows and MaxPairs.
 //   - Layer/simdnn/NAME times model.Predict on each single-layer ONNX model
 //     that layers/export.py writes to layers/out (GFLOPS or MB/s); it skips
-//     when that folder is missing. Set the thread count with -cpu 1, then
-//     -cpu 2, in separate runs: given a list, go test runs the sub-benchmarks
-//     of the first entry at the last entry's GOMAXPROCS (https://go.dev/issue/49980).
+//     when that folder is missing. Run -cpu 1 and -cpu 2 separately to set
+//     the thread count. Given a list, go test runs the sub-benchmarks of the
+//     first entry at the last entry's GOMAXPROCS (https://go.dev/issue/49980).
 //
 // bench/compare.sh times the same layers on simdnn, ONNX Runtime and
 // PyTorch in one run (see the compare, chart and peers folders) and

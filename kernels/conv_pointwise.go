@@ -20,11 +20,28 @@ func isPointwise(p Conv2DParams) bool {
 // and applies ep, reading src in place or packing it as the kernel set
 // prefers.
 func pointwise(dst, src []float32, a aSource, m, k, n int, ep epilogue) {
-	if !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters) {
-		convPointwise(dst, src, a, m, k, n, ep)
+	if pointwiseInPlace(m) {
+		convPointwise(pointwiseMatrices{dst: dst, src: src, ldc: n, ldb: n}, a, m, k, n, ep)
 		return
 	}
 	gemmParallel(m, n, k, a, denseB{b: src, ldb: n}, 0, dst, n, ep)
+}
+
+// pointwiseInPlace reports whether the current kernel set computes a
+// product with m rows of A faster reading B in place (convPointwise) than
+// packing it first (gemmParallel).
+func pointwiseInPlace(m int) bool {
+	return !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters)
+}
+
+// pointwiseMatrices are the B and C of a convPointwise call: B (src) is
+// k×n with rows ldb floats apart, C (dst) is m×n with rows ldc floats
+// apart. accumulate adds the product to C (beta = 1 in Sgemm's terms)
+// instead of overwriting it.
+type pointwiseMatrices struct {
+	dst, src   []float32
+	ldc, ldb   int
+	accumulate bool
 }
 
 // sampleImage writes the im2col matrix of a 1×1 convolution into dst:
@@ -63,18 +80,19 @@ func sampleImage(dst, src []float32, p Conv2DParams) {
 	}
 }
 
-// convPointwise computes dst (m×n) = weights (m×k) times src (k×n), then
-// applies ep. Bands of whole tiles, or of whole 6-row panels of filters,
-// run in parallel when the work is large enough.
-func convPointwise(dst, src []float32, weights aSource, m, k, n int, ep epilogue) {
+// convPointwise computes dst (m×n) = weights (m×k) times src (k×n), or
+// adds it to dst, then applies ep. Bands of whole tiles, or of whole
+// 6-row panels of filters, run in parallel when the work is large
+// enough.
+func convPointwise(matrices pointwiseMatrices, weights aSource, m, k, n int, ep epilogue) {
 	work := float64(m) * float64(n) * float64(k)
 	tiles := (n + gemmNR - 1) / gemmNR
 	parts := max(1, min(Threads(), tiles, int(work/minParallelWork)))
 	if parts == 1 {
-		convPointwiseCols(dst, src, weights, m, k, n, 0, n, ep)
+		convPointwiseCols(matrices, weights, m, k, n, 0, n, ep)
 		return
 	}
-	convPointwiseSplit(parts, dst, src, weights, m, k, n, ep)
+	convPointwiseSplit(parts, matrices, weights, m, k, n, ep)
 }
 
 // pointwiseJob is a convPointwise call split into parts bands of
@@ -82,7 +100,7 @@ func convPointwise(dst, src []float32, weights aSource, m, k, n int, ep epilogue
 type pointwiseJob struct {
 	parts    int
 	byRows   bool
-	dst, src []float32
+	matrices pointwiseMatrices
 	weights  aSource
 	m, k, n  int
 	ep       epilogue
@@ -94,58 +112,64 @@ func (j *pointwiseJob) Piece(part int) {
 	if j.byRows {
 		r0, r1 := bandBounds(j.m, j.parts, gemmMR, part)
 		if r0 < r1 {
-			convPointwiseCols(j.dst[r0*j.n:], j.src, j.weights.rows(r0), r1-r0, j.k, j.n, 0, j.n, j.ep.rows(r0))
+			band := j.matrices
+			band.dst = band.dst[r0*band.ldc:]
+			convPointwiseCols(band, j.weights.rows(r0), r1-r0, j.k, j.n, 0, j.n, j.ep.rows(r0))
 		}
 		return
 	}
 	c0, c1 := bandBounds(j.n, j.parts, gemmNR, part)
-	convPointwiseCols(j.dst, j.src, j.weights, j.m, j.k, j.n, c0, c1, j.ep)
+	convPointwiseCols(j.matrices, j.weights, j.m, j.k, j.n, c0, c1, j.ep)
 }
 
 // convPointwiseSplit computes bands on the worker pool.
-func convPointwiseSplit(parts int, dst, src []float32, weights aSource, m, k, n int, ep epilogue) {
+func convPointwiseSplit(parts int, matrices pointwiseMatrices, weights aSource, m, k, n int, ep epilogue) {
 	j := pointwiseJobs.get()
-	*j = pointwiseJob{parts: parts, byRows: pointwiseByRows(parts, m, n), dst: dst, src: src, weights: weights, m: m, k: k, n: n, ep: ep}
+	*j = pointwiseJob{parts: parts, byRows: pointwiseByRows(parts, m, n), matrices: matrices, weights: weights, m: m, k: k, n: n, ep: ep}
 	parallelRun(parts, j)
 	pointwiseJobs.put(j)
 }
 
-// convPointwiseCols computes columns [j0, j1) of dst, where j0 is a
+// convPointwiseCols computes columns [j0, j1) of matrices.dst, where j0 is a
 // multiple of gemmNR.
-func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int, ep epilogue) {
+func convPointwiseCols(matrices pointwiseMatrices, weights aSource, m, k, n, j0, j1 int, ep epilogue) {
+	dst, src, ldc, ldb := matrices.dst, matrices.src, matrices.ldc, matrices.ldb
 	ws := getGemmWorkspace()
 	defer putGemmWorkspace(ws)
 	ks := impl
 
 	// Tiles that end before column n read the image in place. A last
-	// partial tile would read past the last channel's row, so its columns
-	// are copied into a zero-padded k×16 panel first.
+	// partial tile would read past the last channel's row. So for each
+	// block of kc rows, its columns are first copied into a zero-padded
+	// kc×16 panel, which stays small however large k is.
 	full := j0 + (j1-j0)/gemmNR*gemmNR
 	var tail []float32
 	if full < j1 {
-		tail = getScratch(k * gemmNR)
+		tail = getScratch(min(k, gemmKC) * gemmNR)
 		defer putScratch(tail)
-		for p := 0; p < k; p++ {
-			row := tail[p*gemmNR : (p+1)*gemmNR]
-			copy(row, src[p*n+full:p*n+j1])
-			clear(row[j1-full:])
-		}
 	}
 
 	offsets := getIntScratch(2 * min(k, gemmKC))
 	defer putIntScratch(offsets)
 	imageOffsets, tailOffsets := offsets[:min(k, gemmKC)], offsets[min(k, gemmKC):]
 	for p := range imageOffsets {
-		imageOffsets[p] = p * n
+		imageOffsets[p] = p * ldb
 		tailOffsets[p] = p * gemmNR
 	}
 
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
-		imageSpan := offsetSpan{min: 0, max: (kc - 1) * n}
+		imageSpan := offsetSpan{min: 0, max: (kc - 1) * ldb}
 		tailSpan := offsetSpan{min: 0, max: (kc - 1) * gemmNR}
-		accumulate := pc > 0
+		accumulate := matrices.accumulate || pc > 0
 		last := pc+kc == k
+		if tail != nil {
+			for p := range kc {
+				row := tail[p*gemmNR : (p+1)*gemmNR]
+				copy(row, src[(pc+p)*ldb+full:(pc+p)*ldb+j1])
+				clear(row[j1-full:])
+			}
+		}
 
 		for ic := 0; ic < m; ic += gemmMC {
 			mc := min(gemmMC, m-ic)
@@ -154,10 +178,10 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 			if last {
 				tileEp = ep.rows(ic)
 			}
-			c := dst[ic*n:]
+			c := dst[ic*ldc:]
 			for j := j0; j < full; {
 				cols := ks.convRun(full-j, mc, kc)
-				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*n+j:], imageOffsets[:kc], imageSpan, c[j:], n, cols, accumulate, tileEp)
+				implicitTiles(&ks, ws, aBlock, mc, kc, src[pc*ldb+j:], imageOffsets[:kc], imageSpan, c[j:], ldc, cols, accumulate, tileEp)
 				j += cols
 			}
 			switch {
@@ -166,9 +190,9 @@ func convPointwiseCols(dst, src []float32, weights aSource, m, k, n, j0, j1 int,
 				// The tail is a packed B panel, and the column kernel
 				// does its few columns' work, not a whole tile's: at 7×7
 				// a tile for the 49th column made a quarter of the work.
-				columnTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:(pc+kc)*gemmNR], j1-full, c[full:], n, accumulate, tileEp)
+				columnTiles(&ks, ws, aBlock, mc, kc, tail[:kc*gemmNR], j1-full, c[full:], ldc, accumulate, tileEp)
 			default:
-				implicitTiles(&ks, ws, aBlock, mc, kc, tail[pc*gemmNR:], tailOffsets[:kc], tailSpan, c[full:], n, j1-full, accumulate, tileEp)
+				implicitTiles(&ks, ws, aBlock, mc, kc, tail, tailOffsets[:kc], tailSpan, c[full:], ldc, j1-full, accumulate, tileEp)
 			}
 		}
 	}

@@ -20,8 +20,9 @@ func TestConvPointwiseMatchesDirect(t *testing.T) {
 				{1, 1, 1, 1}, {7, 3, 1, 15}, {7, 3, 4, 4}, {6, 2, 1, 17}, {5, 4, 7, 7},
 				{13, 300, 5, 7}, {150, 2, 3, 17}, {6, 16, 8, 8}, {5, 2, 33, 1},
 				{3, 257, 1, 16}, {145, 9, 2, 9}, {64, 64, 56, 56}, {100, 40, 13, 13},
-				// From 256 filters, kernel sets with a pair kernel pack the image.
-				{256, 20, 7, 7}, {301, 33, 5, 9},
+				// From 256 filters the AVX2 set packs the image, from 768
+				// the AVX-512 set (pointwisePackMinFilters).
+				{256, 20, 7, 7}, {301, 33, 5, 9}, {769, 5, 3, 7},
 				// On several threads these split into bands of filters,
 				// the last one ending in a partial panel.
 				{100, 120, 14, 14}, {320, 200, 7, 7},

@@ -134,7 +134,8 @@ type kernelSet struct {
 
 	// pointwisePackMinFilters is convPackMinFilters for pointwise
 	// convolutions, which the in-place kernel reads without a padded
-	// copy. 0 means never. With AVX-512, convTilePairPack packs each
+	// copy, and for Sgemm with a row-major B, which is such an image.
+	// 0 means never. With AVX-512, convTilePairPack packs each
 	// block of 32 columns in place once per A block. Packing the whole
 	// image first pays only when many A blocks re-read each block, from
 	// about 768 filters in BenchmarkConv1x1. Packed, MobileNetV2's

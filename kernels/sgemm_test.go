@@ -140,6 +140,9 @@ func TestSgemmBlockBoundaries(t *testing.T) {
 			{gemmMC + 7, 33, gemmKC*2 + 5},
 			{9, gemmNC + 17, 20},
 			{7, 19, 4099},
+			// Enough rows of A that AVX-512 packs B instead of
+			// reading it in place (pointwisePackMinFilters).
+			{800, 37, 19},
 		} {
 			g := gemmCase{m: shape[0], n: shape[1], k: shape[2], alpha: 1, beta: 1, padA: 1, padB: 1, padC: 1}
 			runGemmCase(t, rng, g)

@@ -136,11 +136,33 @@ func implicitWidePackKernel512() {
 	MOVQ(kc, right)
 	SHLQ(Imm(6), right)
 
+	// The rows of a pointwise layer's B (and of Sgemm's) lie a whole
+	// plane apart, a stride that the hardware prefetchers do not follow.
+	// So each k step prefetches the row 8 steps on, guessing that the rows
+	// keep the spacing of the first two. Other convolutions' rows are the
+	// taps of a kernel window, which the guess misses. A wrong guess costs
+	// two instructions and never faults. MobileNetV2's 24×144 projection
+	// at 56×56 took 9–12 % less time (BenchmarkConv1x1); 4 to 16 rows
+	// ahead gave 7–10 %, 1 row 0–4 %.
+	Comment("ahead = 8 rows of B at the spacing of the first two, in bytes; 0 when kc < 2.")
+	ahead := GP64()
+	XORQ(ahead, ahead)
+	CMPQ(kc, Imm(2))
+	JL(LabelRef("spaced"))
+	MOVQ(Mem{Base: offsets, Disp: 8}, ahead)
+	SUBQ(Mem{Base: offsets}, ahead)
+	SHLQ(Imm(2+3), ahead) // ×4 bytes per float, ×8 rows
+	Label("spaced")
+
+	row := GP64()
 	off := GP64()
 	emitWideTile512(kc, mr, func(p int, b [2]VecPhysical) {
 		MOVQ(Mem{Base: offsets, Disp: 8 * p}, off)
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4}, b[0])
 		VMOVUPS(Mem{Base: src, Index: off, Scale: 4, Disp: 4 * nr}, b[1])
+		LEAQ(Mem{Base: src, Index: off, Scale: 4}, row)
+		PREFETCHT0(Mem{Base: row, Index: ahead, Scale: 1})
+		PREFETCHT0(Mem{Base: row, Index: ahead, Scale: 1, Disp: 64})
 		VMOVUPS(b[0], Mem{Base: packed, Disp: 4 * nr * p})
 		VMOVUPS(b[1], Mem{Base: packed, Index: right, Scale: 1, Disp: 4 * nr * p})
 	}, func(steps int) {

@@ -60,7 +60,12 @@ type kernelSet struct {
 	// checks its bounds, with top rows and left columns of padding.
 	maxPool3x3Stride2 func(dst, src []float32, h, w, outH, outW, top, left int)
 
-	clamp   func(dst, src []float32, lo, hi float32)
+	clamp func(dst, src []float32, lo, hi float32)
+
+	// planeMeans stores the mean of each plane of size floats (size >= 1,
+	// src long enough), summed in float64 as planeMeansGeneric does.
+	planeMeans func(dst, src []float32, size int)
+
 	tapsRow func(dst, src []float32, offsets []int, weights []float32, bias float32, relu bool)
 
 	// depthwise3x3 computes the channels of a depthwise convolution that
@@ -217,6 +222,9 @@ func (ks kernelSet) completed() kernelSet {
 	if ks.clamp == nil {
 		ks.clamp = genericKernels.clamp
 	}
+	if ks.planeMeans == nil {
+		ks.planeMeans = genericKernels.planeMeans
+	}
 	if ks.sgemmTileEpilogue == nil {
 		ks.sgemmTileEpilogue = tileWithGoEpilogue(ks.sgemmTile, ks.relu, ks.clamp)
 	}
@@ -260,8 +268,10 @@ var genericKernels = kernelSet{
 
 	maxPool3x3Stride2: maxPool3x3Stride2Generic,
 
-	clamp:   clampGeneric,
-	tapsRow: tapsRowGeneric,
+	clamp: clampGeneric,
+
+	planeMeans: planeMeansGeneric,
+	tapsRow:    tapsRowGeneric,
 
 	depthwise3x3: depthwise3x3Generic,
 

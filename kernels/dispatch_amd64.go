@@ -16,6 +16,7 @@ var avx2Kernels = kernelSet{
 	maxPairs:          maxPairsAVX2,
 	maxPool3x3Stride2: maxPool3x3Stride2AVX2,
 	clamp:             clampAVX2,
+	planeMeans:        planeMeansAVX2,
 	tapsRow:           tapsRowChecked,
 	depthwise3x3:      depthwise3x3Checked,
 	convTile:          convTileFMA,

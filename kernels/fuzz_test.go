@@ -163,6 +163,31 @@ func FuzzClamp(f *testing.F) {
 	})
 }
 
+// FuzzPlaneMeans reads planes of 1 + sizeSeed%40 floats from data, as
+// many whole planes as it holds, and compares every assembly kernel with
+// the portable one.
+func FuzzPlaneMeans(f *testing.F) {
+	f.Add(uint8(0), bytesFromFloats(specialValues...))
+	f.Add(uint8(6), bytesFromFloats(append(append([]float32(nil), specialValues...), specialValues...)...))
+	f.Add(uint8(12), bytesFromFloats(-1, 2, -3, 4, -5, 6, -7, 8, -9, 10, -11, 12, -13, 14, -15, 16, -17, 18, -19, 20, -21, 22, -23, 24, -25, 26))
+	f.Fuzz(func(t *testing.T, sizeSeed uint8, data []byte) {
+		src := floatsFromBytes(data)
+		size := 1 + int(sizeSeed%40)
+		planes := len(src) / size
+		want := make([]float32, planes)
+		planeMeansGeneric(want, src, size)
+		for _, ks := range assemblyKernels() {
+			got := make([]float32, planes)
+			ks.planeMeans(got, src[:planes*size], size)
+			for i := range got {
+				if !sameFloat(got[i], want[i]) {
+					t.Fatalf("%s: size %d, plane %d of %d: mean %v, generic %v", ks.name, size, i, planes, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
 // FuzzMaxPool3x3Stride2 reads a plane of width 1 + widthSeed%72 from data,
 // as many whole rows as it holds. It pools the plane with a left padding
 // of 1 if padded and 0 otherwise, and with both top paddings, to an output

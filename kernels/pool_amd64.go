@@ -37,3 +37,11 @@ func maxPool3x3Stride2AVX512(dst []float32, src []float32, h int, w int, outH in
 // writes dst[:len(src)] and nothing else; the caller checks
 // len(dst) >= len(src). dst may equal src. Requires AVX.
 func clampAVX2(dst []float32, src []float32, lo float32, hi float32)
+
+// planeMeansAVX2 stores in dst[i], for i < len(dst), the mean of
+// src[i*size:(i+1)*size] as planeMeansGeneric computes it, bit for
+// bit except for which NaN a plane with several NaNs gives. It reads
+// src[:len(dst)*size], writes dst[:len(dst)] and nothing else. The
+// caller checks that size >= 1 and that src is long enough. Requires AVX
+// and AVX2.
+func planeMeansAVX2(dst []float32, src []float32, size int)

@@ -754,3 +754,100 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func planeMeansAVX2(dst []float32, src []float32, size int)
+// Requires: AVX, AVX2
+TEXT ·planeMeansAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), DX
+	MOVQ size+48(FP), BX
+
+	// divisor = float64(size).
+	VXORPD     X0, X0, X0
+	VCVTSI2SDQ BX, X0, X0
+
+	// Tail masks: float32 lanes (4 + 4) and float64 lanes (4 + 4).
+	MOVQ         BX, SI
+	ANDQ         $0x07, SI
+	MOVQ         $0x0000000000000008, DI
+	SUBQ         SI, DI
+	LEAQ         planeTailMasks<>+0(SB), R8
+	VMOVDQU      (R8)(DI*4), Y1
+	VMOVDQA      X1, X2
+	VEXTRACTI128 $0x01, Y1, X1
+	VPMOVSXDQ    X2, Y3
+	VPMOVSXDQ    X1, Y4
+
+	// Bytes of a plane's whole groups of 8 floats, and of the whole plane.
+	MOVQ BX, DI
+	SUBQ SI, DI
+	SHLQ $0x02, DI
+	SHLQ $0x02, BX
+
+plane:
+	TESTQ  CX, CX
+	JZ     done
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	MOVQ   DX, R8
+	LEAQ   (DX)(DI*1), R9
+
+group:
+	CMPQ      R8, R9
+	JAE       tail
+	VCVTPS2PD (R8), Y7
+	VCVTPS2PD 16(R8), Y8
+	VADDPD    Y7, Y5, Y5
+	VADDPD    Y8, Y6, Y6
+	ADDQ      $0x20, R8
+	JMP       group
+
+tail:
+	TESTQ      SI, SI
+	JZ         reduce
+	VMASKMOVPS (R8), X2, X7
+	VMASKMOVPS 16(R8), X1, X8
+	VCVTPS2PD  X7, Y7
+	VCVTPS2PD  X8, Y8
+	VADDPD     Y7, Y5, Y7
+	VADDPD     Y8, Y6, Y8
+	VBLENDVPD  Y3, Y7, Y5, Y5
+	VBLENDVPD  Y4, Y8, Y6, Y6
+
+reduce:
+	// sum = ((s0+s1)+(s2+s3)) + ((s4+s5)+(s6+s7)); *dst = float32(sum / divisor).
+	VHADDPD      Y6, Y5, Y5
+	VEXTRACTF128 $0x01, Y5, X6
+	VADDPD       X6, X5, X5
+	VPERMILPD    $0x01, X5, X6
+	VADDSD       X6, X5, X5
+	VDIVSD       X0, X5, X5
+	VCVTSD2SS    X5, X5, X5
+	VMOVSS       X5, (AX)
+	ADDQ         BX, DX
+	ADDQ         $0x04, AX
+	DECQ         CX
+	JMP          plane
+
+done:
+	VZEROUPPER
+	RET
+
+DATA planeTailMasks<>+0(SB)/4, $0xffffffff
+DATA planeTailMasks<>+4(SB)/4, $0xffffffff
+DATA planeTailMasks<>+8(SB)/4, $0xffffffff
+DATA planeTailMasks<>+12(SB)/4, $0xffffffff
+DATA planeTailMasks<>+16(SB)/4, $0xffffffff
+DATA planeTailMasks<>+20(SB)/4, $0xffffffff
+DATA planeTailMasks<>+24(SB)/4, $0xffffffff
+DATA planeTailMasks<>+28(SB)/4, $0xffffffff
+DATA planeTailMasks<>+32(SB)/4, $0x00000000
+DATA planeTailMasks<>+36(SB)/4, $0x00000000
+DATA planeTailMasks<>+40(SB)/4, $0x00000000
+DATA planeTailMasks<>+44(SB)/4, $0x00000000
+DATA planeTailMasks<>+48(SB)/4, $0x00000000
+DATA planeTailMasks<>+52(SB)/4, $0x00000000
+DATA planeTailMasks<>+56(SB)/4, $0x00000000
+DATA planeTailMasks<>+60(SB)/4, $0x00000000
+GLOBL planeTailMasks<>(SB), RODATA|NOPTR, $64

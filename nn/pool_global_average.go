@@ -42,7 +42,7 @@ func (p GlobalAveragePool) ForwardInto(outputs, inputs []*Tensor, _ []float32) e
 	planeSize := elementCount(x.Shape[2:])
 	parts := min(kernels.Threads(), len(x.Data)/minSplitElements, len(y.Data))
 	if parts <= 1 {
-		planeMeans(y.Data, x.Data, planeSize)
+		kernels.PlaneMeans(y.Data, x.Data, planeSize)
 		return nil
 	}
 	j := globalAverageJobs.GetOrNew()
@@ -51,14 +51,6 @@ func (p GlobalAveragePool) ForwardInto(outputs, inputs []*Tensor, _ []float32) e
 	*j = globalAverageJob{}
 	globalAverageJobs.Put(j)
 	return nil
-}
-
-// planeMeans writes to y[i] the mean of plane i of x, planeSize elements
-// from x[i*planeSize].
-func planeMeans(y, x []float32, planeSize int) {
-	for plane := range y {
-		y[plane] = float32(planeSum(x[plane*planeSize:(plane+1)*planeSize]) / float64(planeSize))
-	}
 }
 
 // globalAverageJob is a GlobalAveragePool split into parts ranges of
@@ -72,59 +64,7 @@ var globalAverageJobs freelist.List[globalAverageJob]
 
 func (j *globalAverageJob) Piece(part int) {
 	lo, hi := len(j.y)*part/j.parts, len(j.y)*(part+1)/j.parts
-	planeMeans(j.y[lo:hi], j.x[lo*j.planeSize:], j.planeSize)
-}
-
-// planeSum returns the sum of x in float64. Element i goes to partial sum
-// i%8, and the partial sums are added in a fixed tree, so the result
-// depends only on x. With one running sum every addition waits for the
-// previous one: SqueezeNet's 1000 planes of 13×13 took 0.095 ms that way
-// and 0.077 ms with eight (one thread, Intel Xeon).
-//
-// The partial sums are eight variables rather than an array, so that the
-// compiler keeps them in registers. With the array each addition also
-// waited for the store of the one before it, and BenchmarkGlobalAveragePool
-// took 61–64 µs for those planes against 53–55 µs now.
-func planeSum(x []float32) float64 {
-	var s0, s1, s2, s3, s4, s5, s6, s7 float64
-	i := 0
-	for ; i+8 <= len(x); i += 8 {
-		v := x[i : i+8 : i+8]
-		s0 += float64(v[0])
-		s1 += float64(v[1])
-		s2 += float64(v[2])
-		s3 += float64(v[3])
-		s4 += float64(v[4])
-		s5 += float64(v[5])
-		s6 += float64(v[6])
-		s7 += float64(v[7])
-	}
-
-	// The tail of fewer than 8 elements goes to the partial sums that a
-	// full group would use, in the same order.
-	rest := x[i:]
-	if len(rest) > 0 {
-		s0 += float64(rest[0])
-	}
-	if len(rest) > 1 {
-		s1 += float64(rest[1])
-	}
-	if len(rest) > 2 {
-		s2 += float64(rest[2])
-	}
-	if len(rest) > 3 {
-		s3 += float64(rest[3])
-	}
-	if len(rest) > 4 {
-		s4 += float64(rest[4])
-	}
-	if len(rest) > 5 {
-		s5 += float64(rest[5])
-	}
-	if len(rest) > 6 {
-		s6 += float64(rest[6])
-	}
-	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+	kernels.PlaneMeans(j.y[lo:hi], j.x[lo*j.planeSize:], j.planeSize)
 }
 
 // globalPoolTypes checks the input type of a global pooling layer and

@@ -200,24 +200,3 @@ func BenchmarkGlobalAveragePool(b *testing.B) {
 		})
 	}
 }
-
-// TestPlaneSumOrder checks planeSum bit for bit against its documented
-// order: element i added to partial sum i%8 in turn, then the fixed tree.
-// Magnitudes from 2^-20 to 2^20 make any other order round differently.
-func TestPlaneSumOrder(t *testing.T) {
-	rng := rand.New(rand.NewPCG(89, 90))
-	for n := 0; n <= 40; n++ {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(math.Ldexp(2*rng.Float64()-1, rng.IntN(41)-20))
-		}
-		var s [8]float64
-		for i, v := range x {
-			s[i%8] += float64(v)
-		}
-		want := ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
-		if got := planeSum(x); math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("%d elements: planeSum = %v, want %v", n, got, want)
-		}
-	}
-}

@@ -1,4 +1,5 @@
-// Command pool generates the AVX2 kernels of max pooling.
+// Command pool generates the AVX2 kernels of max pooling, global average
+// pooling and clamping.
 package main
 
 import (
@@ -49,6 +50,7 @@ func main() {
 	maxPool3x3Stride2()
 	maxPool3x3Stride2AVX512()
 	clamp()
+	planeMeans()
 	Generate()
 }
 

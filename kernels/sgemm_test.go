@@ -150,6 +150,29 @@ func TestSgemmBlockBoundaries(t *testing.T) {
 	})
 }
 
+// TestSgemmPathThresholds runs m on both sides of the point where a
+// kernel set stops reading a row-major B in place and packs it
+// (pointwisePackMinFilters: 256 with AVX2, 768 with AVX-512), with
+// padded leading dimensions, beta 0 and 1, and a long k whose last
+// partial tile is copied block by block.
+func TestSgemmPathThresholds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes")
+	}
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		for _, m := range []int{255, 256, 257, 767, 768, 769} {
+			for _, n := range []int{1, 17, 40} {
+				for _, beta := range []float32{0, 1} {
+					g := gemmCase{m: m, n: n, k: gemmKC + 3, alpha: 1, beta: beta, padA: 1, padB: 13, padC: 5}
+					runGemmCase(t, rng, g)
+				}
+			}
+		}
+		runGemmCase(t, rng, gemmCase{m: 7, n: 17, k: 20000, alpha: 1, beta: 1, padA: 2, padB: 3, padC: 1})
+	})
+}
+
 func TestSgemmKZeroScalesC(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		c := []float32{1, 2, 3, 4, 5, 6}

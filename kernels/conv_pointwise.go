@@ -34,10 +34,10 @@ func pointwiseInPlace(m int) bool {
 	return !impl.convTileBorrowed && (impl.pointwisePackMinFilters == 0 || m < impl.pointwisePackMinFilters)
 }
 
-// pointwiseMatrices are the B and C of a convPointwise call: B (src) is
-// k×n with rows ldb floats apart, C (dst) is m×n with rows ldc floats
-// apart. accumulate adds the product to C (beta = 1 in Sgemm's terms)
-// instead of overwriting it.
+// pointwiseMatrices describes the B and C of a convPointwise call. B
+// (src) is k×n with rows ldb floats apart, and C (dst) is m×n with rows
+// ldc floats apart. accumulate adds the product to C (beta = 1 in
+// Sgemm's terms) instead of overwriting it.
 type pointwiseMatrices struct {
 	dst, src   []float32
 	ldc, ldb   int

@@ -152,9 +152,9 @@ func TestSgemmBlockBoundaries(t *testing.T) {
 
 // TestSgemmPathThresholds runs m on both sides of the point where a
 // kernel set stops reading a row-major B in place and packs it
-// (pointwisePackMinFilters: 256 with AVX2, 768 with AVX-512), with
-// padded leading dimensions, beta 0 and 1, and a long k whose last
-// partial tile is copied block by block.
+// (pointwisePackMinFilters: 256 with AVX2, 768 with AVX-512). The cases
+// have padded leading dimensions and beta 0 and 1. A last case has a
+// long k, whose partial last tile is copied block by block.
 func TestSgemmPathThresholds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large shapes")

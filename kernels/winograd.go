@@ -183,7 +183,7 @@ func Conv2DWinograd(dst, src []float32, weights *WinogradWeights, bias []float32
 	run := newWinogradRun(dst, src, weights, bias, p, act, parts)
 	switch {
 	case parts == 1:
-		run.blockRange(0, run.blocks())
+		run.rowRange(0, run.tilesH)
 	case run.blocks() >= parts:
 		run.split(parts)
 	default:

@@ -168,7 +168,7 @@ func TestWinogradBlockRows(t *testing.T) {
 		{7, 7, 1, 4},   // two pairs of 16 columns, not a pair and two lone tiles
 		{56, 56, 1, 1}, // one row of 56 tiles is already large
 		{4, 4, 1, 4},   // all 16 tiles in one block
-		{14, 14, 2, 2}, // 7 blocks, 4 and 3 per goroutine
+		{14, 14, 2, 2}, // 7 rows per goroutine, in blocks of 2, 2, 2 and 1
 		{56, 56, 2, 1}, // many one-row blocks
 		{4, 4, 2, 4},   // too small to split: one block, shared phases
 		{13, 3, 2, 7},  // two blocks, of 7 and 6 rows

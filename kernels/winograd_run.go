@@ -66,10 +66,12 @@ func newWinogradRun(dst, src []float32, weights *WinogradWeights, bias []float32
 
 // winogradBlockRows returns the tile rows per block for parts goroutines.
 // Blocks get at most about winogradBlockTiles tiles. For several
-// goroutines it picks the block count that spreads the rows most evenly
-// over them, as long as each block keeps winogradMinBlockTiles tiles.
-// split then shares the rows themselves evenly (bandBounds), so a
-// goroutine's last block may be shorter.
+// goroutines it picks the block size whose whole blocks would spread most
+// evenly over them, as long as each block keeps winogradMinBlockTiles
+// tiles. The block count then decides between split and shared.
+// NOTE: split shares tile rows evenly (bandBounds), not whole blocks, so
+// this estimate of each goroutine's load no longer matches its work. The
+// choice has not been tuned again since split changed.
 func winogradBlockRows(tilesH, tilesW, parts int) int {
 	rows := max(1, min(tilesH, (winogradBlockTiles+tilesW/2)/tilesW))
 	if parts == 1 {
@@ -84,8 +86,8 @@ func winogradBlockRows(tilesH, tilesW, parts int) int {
 		if candidate*tilesW < winogradMinBlockTiles {
 			break
 		}
-		// load is the most tile rows that one goroutine computes; ties go
-		// to the size nearest the preferred one.
+		// load is the most tile rows that one goroutine would compute
+		// with whole blocks. Ties go to the size nearest the preferred one.
 		used := (tilesH + candidate - 1) / candidate
 		load := (used + parts - 1) / parts * candidate
 		if bestLoad == 0 || load < bestLoad || (load == bestLoad && abs(candidate-rows) < abs(best-rows)) {
@@ -147,10 +149,10 @@ func (r *winogradRun) bounds(b int) (ty0, ty1 int) {
 
 // split computes parts even ranges of tile rows on the worker pool. At
 // 56×56 there are 14 tile rows in blocks of 2. Shared as whole blocks,
-// they gave one goroutine 8 rows and the other 6; even ranges give 7 and
-// 7. ResNet-18's 56×56 and 28×28 layers then took 3–5 % less time at two
-// threads (BenchmarkConv3x3). Tiles are columns of the GEMMs, and each
-// column's sums do not depend on the others, so the result does not
+// they gave one goroutine 8 rows and the other 6. Even ranges give 7 and
+// 7, and ResNet-18's 56×56 and 28×28 layers then took 3–5 % less time
+// at two threads (BenchmarkConv3x3). Tiles are columns of the GEMMs, and
+// each column's sums do not depend on the others, so the result does not
 // depend on where blocks begin, nor on parts.
 func (r *winogradRun) split(parts int) {
 	j := winogradJobs.get()
@@ -210,7 +212,7 @@ func (j *winogradJob) Piece(part int) {
 }
 
 // rowRange computes tile rows [ty0, ty1) with one set of buffers, in
-// blocks of blockRows rows from ty0 (the last may be shorter).
+// blocks of blockRows rows from ty0. The last block may be shorter.
 func (r *winogradRun) rowRange(ty0, ty1 int) {
 	shared := getScratch(r.sharedLen)
 	defer putScratch(shared)
